@@ -1,0 +1,149 @@
+// The node's RocksDB database: one column family per kind of record, atomic
+// write batches across families, bounded iterators and checkpoints.
+// storage/ is the only place that includes RocksDB headers.
+//
+// Thread-safety: Db is safe for concurrent use (RocksDB is); WriteBatch and
+// Iterator are not shared between threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "storage/status.h"
+
+namespace rocksdb {
+class DB;
+class Slice;
+class ColumnFamilyHandle;
+class Iterator;
+class WriteBatch;
+class Snapshot;
+}  // namespace rocksdb
+
+namespace kongsi::storage {
+
+// Column families. The numeric order is the order they are opened in; add new
+// ones at the end (before kCount) and never reuse a name.
+enum class Family : int {
+  kMeta = 0,     // node-level settings and counters
+  kCollections,  // collection id -> CollectionInfo
+  kDatasets,     // collection | dataset name -> DatasetInfo
+  kCommits,      // collection | author | seq -> StoredCommit
+  kChanges,      // collection | local_seq -> author | seq (change feed, causal)
+  kVersions,     // collection | author -> seq (the collection's VV)
+  kRecords,      // collection | dataset | key -> RecordState
+  kRecordOps,    // collection | dataset | key | author | seq | op -> Op
+  kAcl,          // collection | author | seq | op -> AclEntry
+  kTags,         // collection | name -> TagInfo
+  kPending,      // collection | author | seq -> SignedCommit (deps not met)
+  kStaging,      // import id | n -> SignedCommit (an import not yet applied)
+  kCount,
+};
+
+const char* FamilyName(Family f);
+
+struct Options {
+  bool create_if_missing = true;
+  // Tuned for bulk import (larger memtables, fewer flushes) when true.
+  bool bulk_load = false;
+};
+
+class Db;
+
+// Ops applied together by Db::Write, all or none.
+class WriteBatch {
+ public:
+  explicit WriteBatch(const Db& db);
+  ~WriteBatch();
+  WriteBatch(const WriteBatch&) = delete;
+  WriteBatch& operator=(const WriteBatch&) = delete;
+
+  void Put(Family f, std::string_view key, std::string_view value);
+  void Delete(Family f, std::string_view key);
+  size_t Count() const;
+  size_t ByteSize() const;
+  void Clear();
+
+ private:
+  friend class Db;
+  std::unique_ptr<rocksdb::WriteBatch> batch_;
+  const Db* db_;
+};
+
+// Iterates one family over [lower, upper). An empty upper means "to the end".
+class Iterator {
+ public:
+  ~Iterator();
+  Iterator(const Iterator&) = delete;
+  Iterator& operator=(const Iterator&) = delete;
+  void SeekToFirst();
+  void Seek(std::string_view key);  // clamped to the lower bound
+  void SeekToLast();
+  bool Valid() const;
+  void Next();
+  void Prev();
+  std::string_view key() const;
+  std::string_view value() const;
+  Status status() const;
+
+ private:
+  friend class Db;
+  Iterator(std::string lower, std::string upper);
+  // ReadOptions keeps pointers to the bounds: they live as long as it_.
+  std::string lower_, upper_;
+  std::unique_ptr<rocksdb::Slice> lower_slice_, upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+// A consistent read view; reads through a Snapshot see no later writes.
+class Snapshot {
+ public:
+  ~Snapshot();
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+
+ private:
+  friend class Db;
+  Snapshot(rocksdb::DB* db, const rocksdb::Snapshot* s) : db_(db), snap_(s) {}
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snap_;
+};
+
+class Db {
+ public:
+  static Result<std::unique_ptr<Db>> Open(const std::string& path, const Options& options);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  // NotFound when the key is absent.
+  Status Get(Family f, std::string_view key, std::string* value,
+             const Snapshot* snapshot = nullptr) const;
+  // Applies every op of `batch` atomically. `sync` waits for the WAL fsync.
+  Status Write(WriteBatch& batch, bool sync = true);
+  std::unique_ptr<Iterator> NewIterator(Family f, std::string_view lower = {},
+                                        std::string_view upper = {},
+                                        const Snapshot* snapshot = nullptr) const;
+  // Every key that starts with `prefix`.
+  std::unique_ptr<Iterator> NewPrefixIterator(Family f, std::string_view prefix,
+                                              const Snapshot* snapshot = nullptr) const;
+  std::unique_ptr<Snapshot> NewSnapshot() const;
+  // A consistent on-disk copy in `dir` (must not exist), usable as a data dir.
+  Status Checkpoint(const std::string& dir);
+  // Approximate bytes on disk (SST + WAL), for status and metrics.
+  uint64_t ApproximateSize() const;
+  Status Flush();
+
+ private:
+  friend class WriteBatch;
+  Db() = default;
+  rocksdb::DB* db_ = nullptr;
+  rocksdb::ColumnFamilyHandle* handles_[static_cast<int>(Family::kCount)] = {};
+};
+
+// The smallest key greater than every key with prefix `p` ("" if none).
+std::string PrefixSuccessor(std::string_view p);
+
+}  // namespace kongsi::storage
