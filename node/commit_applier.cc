@@ -1,0 +1,379 @@
+#include "node/commit_applier.h"
+
+#include <openssl/sha.h>
+
+#include <chrono>
+
+#include "node/op_validation.h"
+#include "node/record_merge.h"
+#include "node/store_keys.h"
+
+namespace kongsi::node {
+namespace {
+
+uint64_t NowMs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+OpPoint PointOf(const v1::Commit& c, uint32_t index) {
+  OpPoint p;
+  p.author = c.author();
+  p.seq = c.seq();
+  p.index = index;
+  p.hlc = c.hlc();
+  p.deps = VersionVector::FromProto(c.deps());
+  return p;
+}
+
+std::string OpName(const v1::Op& op) {
+  switch (op.kind_case()) {
+    case v1::Op::kCreateCollection: return "CreateCollection";
+    case v1::Op::kCreateDataset: return "CreateDataset";
+    case v1::Op::kAddField: return "AddField";
+    case v1::Op::kUpsert: return "Upsert";
+    case v1::Op::kDelete: return "Delete";
+    case v1::Op::kGrant: return "Grant";
+    case v1::Op::kRevoke: return "Revoke";
+    case v1::Op::kTag: return "Tag";
+    case v1::Op::KIND_NOT_SET: break;
+  }
+  return "empty op";
+}
+
+bool IsGenesis(const v1::Commit& c) {
+  return c.seq() == 1 && c.deps_size() == 0 && c.ops_size() > 0 &&
+         c.ops(0).has_create_collection();
+}
+
+}  // namespace
+
+std::string CollectionIdFor(std::string_view author, std::string_view nonce) {
+  std::string buf(author);
+  buf.append(nonce);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(buf.data()), buf.size(), digest);
+  return std::string(reinterpret_cast<const char*>(digest), keys::kCollectionIdBytes);
+}
+
+Status CommitApplier::CheckStructure(const v1::Commit& c) const {
+  if (c.collection().size() != keys::kCollectionIdBytes) {
+    return Status::InvalidArgument("collection id is not 16 bytes");
+  }
+  if (c.seq() == 0) return Status::InvalidArgument("seq must start at 1");
+  if (c.ops_size() == 0) return Status::InvalidArgument("commit has no ops");
+  const std::string* prev = nullptr;
+  uint64_t own = 0;
+  for (const auto& d : c.deps()) {
+    if (d.author().size() != kPublicKeyBytes) return Status::InvalidArgument("dep author is not 32 bytes");
+    if (d.seq() == 0) return Status::InvalidArgument("dep with seq 0");
+    if (prev && *prev >= d.author()) return Status::InvalidArgument("deps not sorted by author");
+    prev = &d.author();
+    if (d.author() == c.author()) own = d.seq();
+  }
+  if (own != c.seq() - 1) {
+    return Status::InvalidArgument("deps name seq " + std::to_string(own) + " of the author, expected " +
+                                   std::to_string(c.seq() - 1));
+  }
+  if (HybridClock::TooFarAhead(c.hlc(), NowMs())) {
+    return Status::InvalidArgument("hlc is more than 5 minutes ahead of this node's clock");
+  }
+  return Status::Ok();
+}
+
+Status CommitApplier::CheckOps(const v1::Commit& c, CollectionCache& scratch) const {
+  const std::string author_id = NodeIdFromPublicKey(c.author());
+  for (int i = 0; i < c.ops_size(); ++i) {
+    const v1::Op& op = c.ops(i);
+    OpPoint at = PointOf(c, static_cast<uint32_t>(i));
+    auto fail = [&](const Status& s) {
+      return s.WithContext("op " + std::to_string(i + 1) + " (" + OpName(op) + ")");
+    };
+    if (op.has_create_collection()) {
+      if (i != 0 || !IsGenesis(c)) return fail(Status::InvalidArgument("only a genesis commit creates a collection"));
+      continue;
+    }
+    v1::Role need = (op.has_grant() || op.has_revoke()) ? v1::ROLE_ADMIN : v1::ROLE_WRITER;
+    v1::Role have = scratch.acl.RoleAt(author_id, at);
+    if (have < need) {
+      return fail(Status::PermissionDenied("author " + NodeIdText(author_id) + " is " + RoleName(have) +
+                                           ", needs " + RoleName(need)));
+    }
+    switch (op.kind_case()) {
+      case v1::Op::kCreateDataset: {
+        const auto& cd = op.create_dataset();
+        KONGSI_RETURN_IF_ERROR(fail(CheckName("dataset", cd.name())));
+        KONGSI_RETURN_IF_ERROR(fail(CheckSchema(cd.schema())));
+        if (scratch.datasets.count(cd.name())) {
+          return fail(Status::AlreadyExists("dataset \"" + cd.name() + "\" already exists"));
+        }
+        v1::DatasetInfo info;
+        info.set_name(cd.name());
+        *info.mutable_schema() = cd.schema();
+        info.mutable_created_by()->set_author(c.author());
+        info.mutable_created_by()->set_seq(c.seq());
+        info.mutable_created_by()->set_hlc(c.hlc());
+        scratch.datasets[cd.name()] = info;
+        break;
+      }
+      case v1::Op::kAddField: {
+        auto it = scratch.datasets.find(op.add_field().dataset());
+        if (it == scratch.datasets.end()) {
+          return fail(Status::NotFound("no dataset \"" + op.add_field().dataset() + "\""));
+        }
+        v1::Schema next = it->second.schema();
+        *next.add_fields() = op.add_field().field();
+        KONGSI_RETURN_IF_ERROR(fail(CheckSchema(next)));
+        *it->second.mutable_schema() = next;
+        break;
+      }
+      case v1::Op::kUpsert:
+      case v1::Op::kDelete: {
+        const std::string& ds = op.has_upsert() ? op.upsert().dataset() : op.delete_().dataset();
+        auto it = scratch.datasets.find(ds);
+        if (it == scratch.datasets.end()) return fail(Status::NotFound("no dataset \"" + ds + "\""));
+        KONGSI_RETURN_IF_ERROR(fail(op.has_upsert() ? CheckUpsert(op.upsert(), it->second.schema())
+                                                    : CheckKey(op.delete_().key(), it->second.schema())));
+        break;
+      }
+      case v1::Op::kGrant:
+      case v1::Op::kRevoke: {
+        AclOp acl_op;
+        acl_op.at = at;
+        acl_op.revoke = op.has_revoke();
+        acl_op.org = op.has_grant() ? op.grant().org() : op.revoke().org();
+        acl_op.role = op.has_grant() ? op.grant().role() : v1::ROLE_NONE;
+        if (acl_op.org.size() != kNodeIdBytes) {
+          return fail(Status::InvalidArgument("org is not a 32-byte node ID"));
+        }
+        if (op.has_grant() && (acl_op.role < v1::ROLE_READER || acl_op.role > v1::ROLE_ADMIN)) {
+          return fail(Status::InvalidArgument("unknown role " + std::to_string(acl_op.role)));
+        }
+        if (op.has_revoke()) {
+          if (scratch.acl.RoleAt(acl_op.org, at) == v1::ROLE_NONE) {
+            return fail(Status::FailedPrecondition(NodeIdText(acl_op.org) + " is not a member"));
+          }
+          if (scratch.acl.AdminsAfter(at, acl_op) == 0) {
+            return fail(Status::FailedPrecondition("revoking " + NodeIdText(acl_op.org) +
+                                                   " would leave the collection with no admin"));
+          }
+        }
+        scratch.acl.Add(std::move(acl_op));
+        break;
+      }
+      case v1::Op::kTag: {
+        KONGSI_RETURN_IF_ERROR(fail(CheckName("tag", op.tag().name())));
+        VersionVector tagged = VersionVector::FromProto(op.tag().vv());
+        VersionVector seen = at.deps;
+        if (!seen.Dominates(tagged)) {
+          return fail(Status::InvalidArgument("tag names a version its author had not seen"));
+        }
+        break;
+      }
+      default:
+        return fail(Status::InvalidArgument("unknown op"));
+    }
+  }
+  return Status::Ok();
+}
+
+ReceiveOutcome CommitApplier::Apply(std::string_view signed_bytes, const std::string* staged_key) {
+  ReceiveOutcome out;
+  auto reject = [&](const Status& s) {
+    out.status = ReceiveStatus::kRejected;
+    out.reason = s.message();
+    ++node_.counters_.commits_rejected;
+    return out;
+  };
+  if (signed_bytes.size() > kMaxCommitBytes) {
+    return reject(Status::ResourceExhausted("commit is larger than " + std::to_string(kMaxCommitBytes) + " bytes"));
+  }
+  v1::SignedCommit sc;
+  if (!sc.ParseFromArray(signed_bytes.data(), static_cast<int>(signed_bytes.size()))) {
+    return reject(Status::InvalidArgument("signed commit does not decode"));
+  }
+  auto opened = OpenSignedCommit(sc);
+  if (!opened.ok()) return reject(opened.status());
+  const v1::Commit& c = *opened;
+  std::string where = "commit " + NodeIdText(NodeIdFromPublicKey(c.author())).substr(0, 8) + ":" +
+                      std::to_string(c.seq());
+  if (auto s = CheckStructure(c); !s.ok()) return reject(s.WithContext(where));
+
+  const std::string& coll = c.collection();
+  std::string stored;
+  auto existing = node_.db_->Get(storage::Family::kCommits, keys::Commit(coll, c.author(), c.seq()), &stored);
+  if (existing.ok()) {
+    v1::StoredCommit prior;
+    if (prior.ParseFromString(stored) && prior.signed_() == signed_bytes) {
+      out.status = ReceiveStatus::kDuplicate;
+      ++node_.counters_.commits_duplicate;
+      return out;
+    }
+    // Same (author, seq), different bytes: keep the first, raise the alarm.
+    out.status = ReceiveStatus::kEquivocation;
+    out.reason = where + ": equivocation: a different commit with this author and seq is already held";
+    ++node_.counters_.equivocations;
+    node_.alarms_.push_back(out.reason);
+    return out;
+  }
+
+  auto it = node_.collections_.find(coll);
+  CollectionCache scratch;
+  if (it == node_.collections_.end()) {
+    if (!IsGenesis(c)) return reject(Status::NotFound(where + ": unknown collection " + HexId(coll)));
+    const auto& cc = c.ops(0).create_collection();
+    if (CollectionIdFor(c.author(), cc.nonce()) != coll) {
+      return reject(Status::InvalidArgument(where + ": collection id does not match its genesis"));
+    }
+    scratch.info.set_id(coll);
+    scratch.info.set_name(cc.name());
+    scratch.info.set_description(cc.description());
+    scratch.info.set_creator(c.author());
+    scratch.info.set_joined(true);
+    AclOp genesis;
+    genesis.at = PointOf(c, 0);
+    genesis.org = NodeIdFromPublicKey(c.author());
+    genesis.role = v1::ROLE_ADMIN;
+    genesis.genesis = true;
+    scratch.acl.Add(genesis);
+  } else {
+    scratch = it->second;
+    if (IsGenesis(c)) return reject(Status::AlreadyExists(where + ": collection already has a genesis"));
+    if (c.hlc() <= scratch.last_hlc[c.author()]) {
+      return reject(Status::InvalidArgument(where + ": hlc does not increase over the author's previous commit"));
+    }
+    VersionVector deps = VersionVector::FromProto(c.deps());
+    if (scratch.vv.Get(c.author()) != c.seq() - 1 || !scratch.vv.Dominates(deps)) {
+      out.status = ReceiveStatus::kPending;
+      out.reason = where + ": waiting for the commits it depends on";
+      return out;
+    }
+  }
+
+  if (auto s = CheckOps(c, scratch); !s.ok()) return reject(s.WithContext(where));
+  AppliedCommit applied;
+  if (auto s = Write(c, signed_bytes, scratch, staged_key, &applied); !s.ok()) {
+    return reject(s.WithContext(where));
+  }
+  node_.collections_[coll] = std::move(scratch);
+  ++node_.counters_.commits_applied;
+  out.status = ReceiveStatus::kApplied;
+  out.applied.push_back(std::move(applied));
+  return out;
+}
+
+Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
+                            CollectionCache& scratch, const std::string* staged_key,
+                            AppliedCommit* applied) {
+  const std::string& coll = c.collection();
+  storage::WriteBatch batch(*node_.db_);
+  uint64_t local_seq = scratch.next_local_seq++;
+
+  v1::StoredCommit sc;
+  sc.set_signed_(std::string(signed_bytes));
+  sc.set_valid(true);
+  sc.set_local_seq(local_seq);
+  sc.set_received_ms(SystemNowMs());
+  batch.Put(storage::Family::kCommits, keys::Commit(coll, c.author(), c.seq()), sc.SerializeAsString());
+  std::string change(c.author());
+  storage::AppendU64(&change, c.seq());
+  batch.Put(storage::Family::kChanges, keys::Change(coll, local_seq), change);
+  std::string seq_bytes;
+  storage::AppendU64(&seq_bytes, c.seq());
+  batch.Put(storage::Family::kVersions, keys::Version(coll, c.author()), seq_bytes);
+
+  // Records touched by this commit, read once and written once.
+  std::map<std::string, v1::RecordState> records;
+  auto load = [&](const std::string& key) -> Result<v1::RecordState*> {
+    auto [pos, inserted] = records.try_emplace(key);
+    if (inserted) {
+      std::string bytes;
+      auto s = node_.db_->Get(storage::Family::kRecords, key, &bytes);
+      if (s.ok()) {
+        if (!pos->second.ParseFromString(bytes)) return Status::Corruption("record state does not decode");
+      } else if (!s.IsNotFound()) {
+        return s;
+      }
+    }
+    return &pos->second;
+  };
+
+  for (int i = 0; i < c.ops_size(); ++i) {
+    const v1::Op& op = c.ops(i);
+    OpPoint at = PointOf(c, static_cast<uint32_t>(i));
+    v1::Provenance by;
+    by.set_author(c.author());
+    by.set_seq(c.seq());
+    by.set_hlc(c.hlc());
+    if (op.has_upsert() || op.has_delete_()) {
+      const std::string& ds = op.has_upsert() ? op.upsert().dataset() : op.delete_().dataset();
+      const auto& key = op.has_upsert() ? op.upsert().key() : op.delete_().key();
+      std::string rkey = keys::Record(coll, ds, storage::EncodeKey(key));
+      auto rec = load(rkey);
+      if (!rec.ok()) return rec.status();
+      if (op.has_upsert()) {
+        ApplyUpsert(*rec, op.upsert(), at);
+      } else {
+        if ((*rec)->key_size() == 0) *(*rec)->mutable_key() = key;
+        ApplyDelete(*rec, at);
+      }
+      v1::RecordOp rop;
+      *rop.mutable_by() = by;
+      rop.set_op_index(static_cast<uint32_t>(i));
+      *rop.mutable_op() = op;
+      batch.Put(storage::Family::kRecordOps, keys::RecordOp(rkey, c.author(), c.seq(), i),
+                rop.SerializeAsString());
+    } else if (op.has_grant() || op.has_revoke()) {
+      v1::AclEntry e;
+      *e.mutable_by() = by;
+      *e.mutable_deps() = c.deps();
+      if (op.has_grant()) *e.mutable_grant() = op.grant();
+      if (op.has_revoke()) *e.mutable_revoke() = op.revoke();
+      batch.Put(storage::Family::kAcl, keys::AclEntry(coll, c.author(), c.seq(), i), e.SerializeAsString());
+    } else if (op.has_create_collection()) {
+      v1::AclEntry e;
+      *e.mutable_by() = by;
+      e.set_genesis(true);
+      batch.Put(storage::Family::kAcl, keys::AclEntry(coll, c.author(), c.seq(), i), e.SerializeAsString());
+    } else if (op.has_tag()) {
+      // Tags are last-writer-wins by stamp: deterministic on every node.
+      std::string tkey = keys::Tag(coll, op.tag().name());
+      std::string bytes;
+      v1::TagInfo prior;
+      bool keep_prior = node_.db_->Get(storage::Family::kTags, tkey, &bytes).ok() &&
+                        prior.ParseFromString(bytes) && CompareStamps(prior.by(), by) > 0;
+      if (!keep_prior) {
+        v1::TagInfo t;
+        t.set_name(op.tag().name());
+        *t.mutable_vv() = op.tag().vv();
+        *t.mutable_by() = by;
+        t.set_note(c.note());
+        batch.Put(storage::Family::kTags, tkey, t.SerializeAsString());
+      }
+    }
+  }
+  for (const auto& [rkey, rec] : records) {
+    batch.Put(storage::Family::kRecords, rkey, rec.SerializeAsString());
+  }
+  for (const auto& [name, info] : scratch.datasets) {
+    batch.Put(storage::Family::kDatasets, keys::Dataset(coll, name), info.SerializeAsString());
+  }
+  batch.Put(storage::Family::kCollections, keys::Collection(coll), scratch.info.SerializeAsString());
+  if (staged_key) batch.Delete(storage::Family::kStaging, *staged_key);
+
+  KONGSI_RETURN_IF_ERROR(node_.db_->Write(batch, /*sync=*/true));
+
+  scratch.vv.Set(c.author(), c.seq());
+  scratch.last_hlc[c.author()] = c.hlc();
+  applied->collection = coll;
+  applied->author = c.author();
+  applied->seq = c.seq();
+  applied->hlc = c.hlc();
+  applied->local_seq = local_seq;
+  applied->signed_bytes = std::string(signed_bytes);
+  applied->op_count = c.ops_size();
+  return Status::Ok();
+}
+
+}  // namespace kongsi::node

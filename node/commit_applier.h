@@ -1,0 +1,35 @@
+// The receive pipeline of one commit (DESIGN §7): admission checks, then one
+// atomic WriteBatch with the log entry, the materialized records, the VV and
+// the ACL/tag/dataset changes. Used by Node with its mutex held.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "kongsi/v1/commit.pb.h"
+#include "node/node.h"
+
+namespace kongsi::node {
+
+class CommitApplier {
+ public:
+  explicit CommitApplier(Node& node) : node_(node) {}
+
+  // `staged_key`, when set, is deleted from the staging family in the same
+  // batch (an import's staged chain). Caller holds node.mu_.
+  ReceiveOutcome Apply(std::string_view signed_bytes, const std::string* staged_key);
+
+ private:
+  struct Admitted;
+  Status CheckStructure(const v1::Commit& c) const;
+  Status CheckOps(const v1::Commit& c, CollectionCache& scratch) const;
+  Status Write(const v1::Commit& c, std::string_view signed_bytes, CollectionCache& scratch,
+               const std::string* staged_key, AppliedCommit* applied);
+
+  Node& node_;
+};
+
+// The collection ID a genesis by `author` with `nonce` must carry.
+std::string CollectionIdFor(std::string_view author, std::string_view nonce);
+
+}  // namespace kongsi::node

@@ -1,0 +1,451 @@
+#include "node/node.h"
+
+#include <openssl/rand.h>
+
+#include <filesystem>
+
+#include "node/commit_applier.h"
+#include "node/store_keys.h"
+
+namespace kongsi::node {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string DbPath(const std::string& dir) { return (fs::path(dir) / "db").string(); }
+
+// Staging keys: import id | 0x00 | n. A marker key `import id | 0x01` says
+// the whole chain was staged, so recovery may roll it forward.
+std::string StagingPrefix(const std::string& import_id) { return import_id + std::string(1, '\0'); }
+std::string StagingComplete(const std::string& import_id) { return import_id + std::string(1, '\1'); }
+
+}  // namespace
+
+const char* ReceiveStatusName(ReceiveStatus s) {
+  switch (s) {
+    case ReceiveStatus::kApplied: return "applied";
+    case ReceiveStatus::kDuplicate: return "duplicate";
+    case ReceiveStatus::kPending: return "pending";
+    case ReceiveStatus::kRejected: return "rejected";
+    case ReceiveStatus::kEquivocation: return "equivocation";
+  }
+  return "?";
+}
+
+std::string HexId(std::string_view raw) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+Result<std::string> ParseHexId(const std::string& hex, size_t bytes) {
+  if (hex.size() != bytes * 2) {
+    return Status::InvalidArgument("\"" + hex + "\" is not a " + std::to_string(bytes * 2) + "-digit hex id");
+  }
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    auto nib = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    int hi = nib(hex[i]), lo = nib(hex[i + 1]);
+    if (hi < 0 || lo < 0) return Status::InvalidArgument("\"" + hex + "\" is not hex");
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Node>> Node::Init(const std::string& data_dir, const std::string& name) {
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) return Status::IoError("cannot create " + data_dir + ": " + ec.message());
+  if (fs::exists(fs::path(data_dir) / "node.key")) {
+    return Status::AlreadyExists(data_dir + " is already initialised (node.key exists)");
+  }
+  auto id = Identity::Create(data_dir, name);
+  if (!id.ok()) return id.status();
+  return Open(data_dir);
+}
+
+Result<std::unique_ptr<Node>> Node::Open(const std::string& data_dir) {
+  if (!fs::exists(fs::path(data_dir) / "node.key")) {
+    return Status::FailedPrecondition(data_dir + " is not a Kongsi data dir: run `kongsi init --name NAME` first");
+  }
+  std::unique_ptr<Node> node(new Node());
+  node->data_dir_ = data_dir;
+  auto id = Identity::Load(data_dir);
+  if (!id.ok()) return id.status();
+  node->identity_ = std::move(id).value();
+  node->clock_ = std::make_unique<HybridClock>();
+  auto db = storage::Db::Open(DbPath(data_dir), {});
+  if (!db.ok()) return db.status();
+  node->db_ = std::move(db).value();
+  KONGSI_RETURN_IF_ERROR(node->LoadCaches());
+  KONGSI_RETURN_IF_ERROR(node->RecoverStaging());
+  return node;
+}
+
+Node::~Node() = default;
+
+Status Node::LoadCaches() {
+  for (auto it = db_->NewPrefixIterator(storage::Family::kCollections, ""); it->Valid(); it->Next()) {
+    CollectionCache cache;
+    if (!cache.info.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return Status::Corruption("collection record does not decode");
+    }
+    collections_[std::string(it->key())] = std::move(cache);
+  }
+  for (auto& [coll, cache] : collections_) {
+    for (auto it = db_->NewPrefixIterator(storage::Family::kVersions, coll); it->Valid(); it->Next()) {
+      std::string_view v = it->value();
+      uint64_t seq = 0;
+      if (!storage::ConsumeU64(&v, &seq)) return Status::Corruption("version entry does not decode");
+      std::string author(it->key().substr(coll.size()));
+      cache.vv.Set(author, seq);
+      auto stored = GetCommit(coll, author, seq);
+      if (!stored.ok()) return stored.status();
+      v1::SignedCommit sc;
+      v1::Commit c;
+      if (sc.ParseFromString(stored->signed_()) && c.ParseFromString(sc.commit())) {
+        cache.last_hlc[author] = c.hlc();
+      }
+    }
+    for (auto it = db_->NewPrefixIterator(storage::Family::kDatasets, coll); it->Valid(); it->Next()) {
+      v1::DatasetInfo info;
+      if (!info.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+        return Status::Corruption("dataset record does not decode");
+      }
+      cache.datasets[info.name()] = info;
+    }
+    for (auto it = db_->NewPrefixIterator(storage::Family::kAcl, coll); it->Valid(); it->Next()) {
+      v1::AclEntry e;
+      if (!e.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+        return Status::Corruption("acl entry does not decode");
+      }
+      std::string_view k = it->key().substr(coll.size() + kPublicKeyBytes + 8);
+      uint64_t index = 0;
+      (void)storage::ConsumeU64(&k, &index);
+      AclOp op;
+      op.at.author = e.by().author();
+      op.at.seq = e.by().seq();
+      op.at.hlc = e.by().hlc();
+      op.at.index = static_cast<uint32_t>(index);
+      op.at.deps = VersionVector::FromProto(e.deps());
+      op.genesis = e.genesis();
+      if (e.genesis()) {
+        op.org = NodeIdFromPublicKey(e.by().author());
+        op.role = v1::ROLE_ADMIN;
+      } else if (e.has_grant()) {
+        op.org = e.grant().org();
+        op.role = e.grant().role();
+      } else {
+        op.org = e.revoke().org();
+        op.revoke = true;
+      }
+      cache.acl.Add(std::move(op));
+    }
+    auto last = db_->NewIterator(storage::Family::kChanges, coll, storage::PrefixSuccessor(coll));
+    last->SeekToLast();
+    if (last->Valid()) {
+      std::string_view k = last->key().substr(coll.size());
+      uint64_t n = 0;
+      (void)storage::ConsumeU64(&k, &n);
+      cache.next_local_seq = n + 1;
+    }
+    for (auto it = db_->NewPrefixIterator(storage::Family::kPending, coll); it->Valid(); it->Next()) {
+      ++cache.pending;
+    }
+  }
+  return Status::Ok();
+}
+
+Status Node::RecoverStaging() {
+  std::vector<std::string> complete, incomplete;
+  std::string last_id;
+  for (auto it = db_->NewPrefixIterator(storage::Family::kStaging, ""); it->Valid(); it->Next()) {
+    std::string_view k = it->key();
+    std::string id(k.substr(0, k.find_first_of(std::string_view("\0\1", 2))));
+    if (k.size() == id.size() + 1 && k.back() == '\1') {
+      complete.push_back(id);
+    } else if (id != last_id) {
+      incomplete.push_back(id);
+    }
+    last_id = id;
+  }
+  for (const auto& id : complete) {
+    auto r = ApplyStaged(id);
+    if (!r.ok()) return r.status().WithContext("recovering staged import");
+  }
+  for (const auto& id : incomplete) {
+    if (std::find(complete.begin(), complete.end(), id) == complete.end()) {
+      KONGSI_RETURN_IF_ERROR(DiscardStaged(id));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> Node::CreateCollection(const std::string& name, const std::string& description) {
+  std::string nonce(16, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()), 16) != 1) {
+    return Status::Internal("no randomness for the collection id");
+  }
+  std::string coll = CollectionIdFor(identity_->public_key(), nonce);
+  v1::Op op;
+  op.mutable_create_collection()->set_name(name);
+  op.mutable_create_collection()->set_description(description);
+  op.mutable_create_collection()->set_nonce(nonce);
+  std::vector<v1::Op> ops{op};
+  auto r = CommitOps(coll, std::move(ops), "create collection " + name);
+  if (!r.ok()) return r.status();
+  return coll;
+}
+
+std::vector<v1::CollectionInfo> Node::ListCollections() const {
+  std::lock_guard lock(mu_);
+  std::vector<v1::CollectionInfo> out;
+  for (const auto& [_, c] : collections_) out.push_back(c.info);
+  return out;
+}
+
+Result<std::string> Node::ResolveCollection(const std::string& name_or_id) const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> hits;
+  for (const auto& [id, c] : collections_) {
+    std::string hex = HexId(id);
+    if (hex == name_or_id) return id;
+    if ((name_or_id.size() >= 6 && hex.rfind(name_or_id, 0) == 0) || c.info.name() == name_or_id) {
+      hits.push_back(id);
+    }
+  }
+  if (hits.size() == 1) return hits[0];
+  if (hits.empty()) return Status::NotFound("no collection \"" + name_or_id + "\" (see `kongsi collection list`)");
+  return Status::InvalidArgument("\"" + name_or_id + "\" names " + std::to_string(hits.size()) +
+                                 " collections; use the collection id");
+}
+
+Result<CollectionCache> Node::Collection(const std::string& coll) const {
+  std::lock_guard lock(mu_);
+  auto it = collections_.find(coll);
+  if (it == collections_.end()) return Status::NotFound("no collection " + HexId(coll));
+  return it->second;
+}
+
+Result<v1::DatasetInfo> Node::Dataset(const std::string& coll, const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto it = collections_.find(coll);
+  if (it == collections_.end()) return Status::NotFound("no collection " + HexId(coll));
+  auto d = it->second.datasets.find(name);
+  if (d == it->second.datasets.end()) {
+    return Status::NotFound("no dataset \"" + name + "\" in collection " + it->second.info.name());
+  }
+  return d->second;
+}
+
+Status Node::SetJoined(const std::string& coll, bool joined) {
+  std::lock_guard lock(mu_);
+  auto it = collections_.find(coll);
+  if (it == collections_.end()) return Status::NotFound("no collection " + HexId(coll));
+  it->second.info.set_joined(joined);
+  storage::WriteBatch b(*db_);
+  b.Put(storage::Family::kCollections, keys::Collection(coll), it->second.info.SerializeAsString());
+  return db_->Write(b);
+}
+
+v1::SignedCommit Node::BuildCommit(const std::string& coll, const VersionVector& base,
+                                   std::vector<v1::Op> ops, const std::string& note,
+                                   uint64_t* hlc_out) {
+  v1::Commit c;
+  c.set_collection(coll);
+  c.set_author(identity_->public_key());
+  c.set_seq(base.Get(identity_->public_key()) + 1);
+  c.set_hlc(clock_->Now());
+  base.ToProto(c.mutable_deps());
+  for (auto& op : ops) *c.add_ops() = std::move(op);
+  c.set_note(note);
+  if (hlc_out) *hlc_out = c.hlc();
+  return SignCommit(c, *identity_);
+}
+
+Result<AppliedCommit> Node::CommitOps(const std::string& coll, std::vector<v1::Op> ops,
+                                      const std::string& note) {
+  ReceiveOutcome out;
+  {
+    std::lock_guard local(local_write_mu_);
+    std::lock_guard lock(mu_);
+    auto it = collections_.find(coll);
+    VersionVector base = it == collections_.end() ? VersionVector() : it->second.vv;
+    v1::SignedCommit sc = BuildCommit(coll, base, std::move(ops), note);
+    out = CommitApplier(*this).Apply(sc.SerializeAsString(), nullptr);
+  }
+  if (out.status != ReceiveStatus::kApplied) {
+    return Status::InvalidArgument(out.reason);
+  }
+  Notify(out.applied);
+  return out.applied.front();
+}
+
+Result<std::vector<AppliedCommit>> Node::ApplyStaged(const std::string& import_id) {
+  std::vector<AppliedCommit> applied;
+  Status failure;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = db_->NewPrefixIterator(storage::Family::kStaging, StagingPrefix(import_id));
+         it->Valid(); it->Next()) {
+      std::string key(it->key());
+      auto out = CommitApplier(*this).Apply(it->value(), &key);
+      if (out.status != ReceiveStatus::kApplied) {
+        failure = Status::Internal("staged commit not applied: " + out.reason);
+        break;
+      }
+      applied.push_back(std::move(out.applied.front()));
+    }
+    storage::WriteBatch b(*db_);
+    b.Delete(storage::Family::kStaging, StagingComplete(import_id));
+    if (failure.ok()) failure = db_->Write(b);
+  }
+  Notify(applied);
+  if (!failure.ok()) return failure;
+  return applied;
+}
+
+Status Node::DiscardStaged(const std::string& import_id) {
+  storage::WriteBatch b(*db_);
+  for (auto it = db_->NewPrefixIterator(storage::Family::kStaging, import_id); it->Valid(); it->Next()) {
+    b.Delete(storage::Family::kStaging, it->key());
+  }
+  return db_->Write(b);
+}
+
+ReceiveOutcome Node::Receive(std::string_view signed_bytes) {
+  ReceiveOutcome out;
+  {
+    std::lock_guard lock(mu_);
+    out = ReceiveLocked(signed_bytes, false);
+  }
+  Notify(out.applied);
+  return out;
+}
+
+ReceiveOutcome Node::ReceiveLocked(std::string_view signed_bytes, bool from_pending) {
+  ReceiveOutcome out = CommitApplier(*this).Apply(signed_bytes, nullptr);
+  if (out.status == ReceiveStatus::kPending && !from_pending) {
+    v1::SignedCommit sc;
+    v1::Commit c;
+    (void)sc.ParseFromArray(signed_bytes.data(), static_cast<int>(signed_bytes.size()));
+    (void)c.ParseFromString(sc.commit());
+    auto& cache = collections_[c.collection()];
+    if (cache.pending >= kMaxPendingCommits) {
+      out.status = ReceiveStatus::kRejected;
+      out.reason += " (pending set full: " + std::to_string(kMaxPendingCommits) + " commits)";
+      ++counters_.commits_rejected;
+      return out;
+    }
+    storage::WriteBatch b(*db_);
+    std::string key = keys::Commit(c.collection(), c.author(), c.seq());
+    std::string ignored;
+    if (!db_->Get(storage::Family::kPending, key, &ignored).ok()) {
+      b.Put(storage::Family::kPending, key, signed_bytes);
+      if (db_->Write(b).ok()) {
+        ++cache.pending;
+        ++counters_.commits_pending;
+      }
+    }
+  }
+  if (out.status == ReceiveStatus::kApplied && !from_pending) {
+    ReleasePendingLocked(out.applied.front().collection, &out);
+  }
+  return out;
+}
+
+void Node::ReleasePendingLocked(const std::string& coll, ReceiveOutcome* outcome) {
+  auto it = collections_.find(coll);
+  if (it == collections_.end() || it->second.pending == 0) return;
+  bool progress = true;
+  while (progress) {
+    progress = false;
+    for (auto p = db_->NewPrefixIterator(storage::Family::kPending, coll); p->Valid(); p->Next()) {
+      std::string key(p->key());
+      std::string bytes(p->value());
+      ReceiveOutcome r = ReceiveLocked(bytes, true);
+      if (r.status == ReceiveStatus::kPending) continue;
+      storage::WriteBatch b(*db_);
+      b.Delete(storage::Family::kPending, key);
+      (void)db_->Write(b);
+      --collections_[coll].pending;
+      if (r.status == ReceiveStatus::kApplied) {
+        for (auto& a : r.applied) outcome->applied.push_back(std::move(a));
+        progress = true;
+      }
+    }
+  }
+}
+
+void Node::AddCommitListener(CommitListener listener) {
+  std::lock_guard lock(mu_);
+  listeners_.push_back(std::move(listener));
+}
+
+void Node::Notify(const std::vector<AppliedCommit>& applied) {
+  if (applied.empty()) return;
+  std::vector<CommitListener> listeners;
+  {
+    std::lock_guard lock(mu_);
+    listeners = listeners_;
+  }
+  for (const auto& a : applied) {
+    for (const auto& l : listeners) l(a);
+  }
+}
+
+VersionVector Node::Version(const std::string& coll) const {
+  std::lock_guard lock(mu_);
+  auto it = collections_.find(coll);
+  return it == collections_.end() ? VersionVector() : it->second.vv;
+}
+
+NodeCounters Node::counters() const {
+  std::lock_guard lock(mu_);
+  return counters_;
+}
+
+std::vector<std::string> Node::Alarms() const {
+  std::lock_guard lock(mu_);
+  return alarms_;
+}
+
+Result<v1::StoredCommit> Node::GetCommit(const std::string& coll, const std::string& author,
+                                         uint64_t seq) const {
+  std::string bytes;
+  KONGSI_RETURN_IF_ERROR(db_->Get(storage::Family::kCommits, keys::Commit(coll, author, seq), &bytes));
+  v1::StoredCommit sc;
+  if (!sc.ParseFromString(bytes)) return Status::Corruption("stored commit does not decode");
+  return sc;
+}
+
+Status Node::ForEachChange(const std::string& coll, uint64_t after,
+                           const std::function<bool(uint64_t, const v1::StoredCommit&)>& fn) const {
+  auto it = db_->NewIterator(storage::Family::kChanges, keys::Change(coll, after + 1),
+                             storage::PrefixSuccessor(coll));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view k = it->key().substr(coll.size());
+    uint64_t local_seq = 0;
+    (void)storage::ConsumeU64(&k, &local_seq);
+    std::string_view v = it->value();
+    std::string author(v.substr(0, kPublicKeyBytes));
+    v.remove_prefix(kPublicKeyBytes);
+    uint64_t seq = 0;
+    if (!storage::ConsumeU64(&v, &seq)) return Status::Corruption("change entry does not decode");
+    auto sc = GetCommit(coll, author, seq);
+    if (!sc.ok()) return sc.status();
+    if (!fn(local_seq, *sc)) break;
+  }
+  return it->status();
+}
+
+}  // namespace kongsi::node

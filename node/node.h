@@ -1,0 +1,166 @@
+// A Kongsi node: one organisation's store of collections. Owns the RocksDB
+// database, the node identity and the in-memory caches (version vectors,
+// ACLs, schemas) of every collection. Every commit, local or from a peer,
+// goes through the same pipeline (DESIGN §7): decode -> signature ->
+// dedupe/equivocation -> deps (else pending) -> ACL -> schema -> apply in one
+// WriteBatch (log + materialized state + VV).
+//
+// Thread-safety: all methods may be called from any thread. Writes are
+// serialised by one mutex; reads go to RocksDB directly.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kongsi/v1/commit.pb.h"
+#include "kongsi/v1/state.pb.h"
+#include "node/acl.h"
+#include "node/hlc.h"
+#include "node/identity.h"
+#include "node/version_vector.h"
+#include "storage/db.h"
+
+namespace kongsi::node {
+
+// Named limits (documented in docs/LIMITS.md).
+inline constexpr size_t kMaxPendingCommits = 4096;     // per collection
+inline constexpr size_t kMaxCommitBytes = 8u << 20;    // one signed commit
+inline constexpr size_t kChainOpsPerCommit = 10000;    // import chain split
+inline constexpr size_t kChainBytesPerCommit = 4u << 20;
+
+struct AppliedCommit {
+  std::string collection;
+  std::string author;
+  uint64_t seq = 0;
+  uint64_t hlc = 0;
+  uint64_t local_seq = 0;
+  std::string signed_bytes;
+  bool valid = true;
+  size_t op_count = 0;
+};
+
+enum class ReceiveStatus { kApplied, kDuplicate, kPending, kRejected, kEquivocation };
+const char* ReceiveStatusName(ReceiveStatus s);
+
+struct ReceiveOutcome {
+  ReceiveStatus status = ReceiveStatus::kRejected;
+  std::string reason;                   // why rejected / pending
+  std::vector<AppliedCommit> applied;   // this commit and any pending it released
+};
+
+// Per-collection state kept in memory; rebuilt from RocksDB at open.
+struct CollectionCache {
+  v1::CollectionInfo info;
+  VersionVector vv;
+  Acl acl;
+  std::map<std::string, v1::DatasetInfo> datasets;
+  std::map<std::string, uint64_t> last_hlc;  // author -> hlc of its latest commit
+  uint64_t next_local_seq = 1;
+  size_t pending = 0;
+};
+
+struct NodeCounters {
+  uint64_t commits_applied = 0;
+  uint64_t commits_rejected = 0;
+  uint64_t commits_duplicate = 0;
+  uint64_t commits_pending = 0;
+  uint64_t equivocations = 0;
+};
+
+class Node {
+ public:
+  using CommitListener = std::function<void(const AppliedCommit&)>;
+
+  // Opens an initialised data dir (see Init). Rolls forward an import that
+  // was staged whole before a crash; discards one that was not.
+  static Result<std::unique_ptr<Node>> Open(const std::string& data_dir);
+  // Creates the data dir, the key pair and the database.
+  static Result<std::unique_ptr<Node>> Init(const std::string& data_dir, const std::string& name);
+  ~Node();
+
+  const Identity& identity() const { return *identity_; }
+  const std::string& data_dir() const { return data_dir_; }
+  storage::Db& db() { return *db_; }
+  const storage::Db& db() const { return *db_; }
+
+  // ---- collections ----
+  Result<std::string> CreateCollection(const std::string& name, const std::string& description);
+  std::vector<v1::CollectionInfo> ListCollections() const;
+  // By exact ID (hex), unique ID prefix (>= 6 hex chars) or unique name.
+  Result<std::string> ResolveCollection(const std::string& name_or_id) const;
+  Result<CollectionCache> Collection(const std::string& coll) const;  // a copy
+  Result<v1::DatasetInfo> Dataset(const std::string& coll, const std::string& name) const;
+  // Marks a collection this node was invited to as joined (or not).
+  Status SetJoined(const std::string& coll, bool joined);
+
+  // ---- writes ----
+  // Signs and applies one commit of `ops` by this node. Checked exactly as a
+  // peer's commit would be; nothing changes on error.
+  Result<AppliedCommit> CommitOps(const std::string& coll, std::vector<v1::Op> ops,
+                                  const std::string& note);
+  // Builds the next commit of this node in `coll` without applying it:
+  // `base` gives the deps and seq to build on (chains build on their own
+  // previous commit). Used by imports that stage a chain first.
+  v1::SignedCommit BuildCommit(const std::string& coll, const VersionVector& base,
+                               std::vector<v1::Op> ops, const std::string& note,
+                               uint64_t* hlc_out = nullptr);
+  // Applies a staged chain written to the staging family under `import_id`,
+  // in order; each commit is one WriteBatch that also deletes its staged copy.
+  Result<std::vector<AppliedCommit>> ApplyStaged(const std::string& import_id);
+  Status DiscardStaged(const std::string& import_id);
+
+  // A commit from a peer (or a replayed one). Never throws; never applies
+  // part of a commit.
+  ReceiveOutcome Receive(std::string_view signed_bytes);
+
+  // Held by anything that builds commits of this node (CommitOps takes it
+  // itself): seqs and deps of local commits are then never raced.
+  std::unique_lock<std::mutex> LockLocalWrites() { return std::unique_lock(local_write_mu_); }
+
+  // Called after every applied commit (local or remote), outside the lock.
+  void AddCommitListener(CommitListener listener);
+
+  // ---- reads ----
+  VersionVector Version(const std::string& coll) const;
+  NodeCounters counters() const;
+  std::vector<std::string> Alarms() const;  // equivocations and the like
+  Result<v1::StoredCommit> GetCommit(const std::string& coll, const std::string& author,
+                                     uint64_t seq) const;
+  // Commits applied after local change position `after`, in apply order
+  // (which is causal). Stops when `fn` returns false.
+  Status ForEachChange(const std::string& coll, uint64_t after,
+                       const std::function<bool(uint64_t local_seq, const v1::StoredCommit&)>& fn) const;
+
+ private:
+  Node() = default;
+  friend class CommitApplier;
+  Status LoadCaches();
+  Status RecoverStaging();
+  // Caller holds mu_.
+  ReceiveOutcome ReceiveLocked(std::string_view signed_bytes, bool from_pending);
+  void ReleasePendingLocked(const std::string& coll, ReceiveOutcome* outcome);
+  void Notify(const std::vector<AppliedCommit>& applied);
+
+  std::string data_dir_;
+  std::optional<Identity> identity_;
+  std::unique_ptr<HybridClock> clock_;
+  std::unique_ptr<storage::Db> db_;
+
+  std::mutex local_write_mu_;  // taken before mu_, never after
+  mutable std::mutex mu_;  // guards everything below and all writes
+  std::map<std::string, CollectionCache> collections_;
+  NodeCounters counters_;
+  std::vector<std::string> alarms_;
+  std::vector<CommitListener> listeners_;
+};
+
+std::string HexId(std::string_view raw);
+Result<std::string> ParseHexId(const std::string& hex, size_t bytes);
+
+}  // namespace kongsi::node

@@ -1,0 +1,107 @@
+// Read-side queries of one collection: records (current or as of a
+// version), record history, diffs between versions, conflicts, the commit
+// log, tags and the state digest (DESIGN §4, §5).
+//
+// A Reader holds a RocksDB snapshot: everything it returns is of one
+// consistent moment. Not thread-safe; make one per request.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kongsi/v1/state.pb.h"
+#include "node/node.h"
+
+namespace kongsi::node {
+
+struct HistoryEntry {
+  v1::Provenance by;
+  uint32_t op_index = 0;
+  v1::Op op;
+  bool valid = true;
+  std::string note;
+};
+
+struct CellChange {
+  std::string field;
+  v1::Value before, after;  // null when absent
+};
+
+struct RecordDiff {
+  std::string dataset;
+  enum class Kind { kAdded, kRemoved, kChanged } kind = Kind::kChanged;
+  google::protobuf::RepeatedPtrField<v1::Value> key;
+  std::vector<CellChange> changes;  // for kChanged (and all cells of kAdded)
+};
+
+struct ConflictEntry {
+  std::string dataset;
+  google::protobuf::RepeatedPtrField<v1::Value> key;
+  std::string field;
+  v1::Value value;                  // the winning value
+  v1::Provenance by;
+  std::vector<v1::CellWrite> losers;  // concurrent values that lost
+};
+
+struct LogEntry {
+  std::string author;
+  uint64_t seq = 0;
+  uint64_t hlc = 0;
+  uint64_t local_seq = 0;
+  std::string note;
+  size_t op_count = 0;
+  bool valid = true;
+  std::string invalid_reason;
+  std::vector<std::string> op_summary;  // e.g. "Upsert x12", "Grant"
+};
+
+class Reader {
+ public:
+  Reader(const Node& node, std::string collection);
+  ~Reader();
+
+  const std::string& collection() const { return coll_; }
+  const CollectionCache& cache() const { return cache_; }
+
+  // A tag name, or a version vector in text form (see FormatVersion).
+  Result<VersionVector> ResolveVersion(const std::string& spec) const;
+  // "AUTHORID8:seq,AUTHORID8:seq" with each author's node ID prefix.
+  std::string FormatVersion(const VersionVector& vv) const;
+  std::string AuthorLabel(const std::string& author_pubkey) const;  // node ID text
+
+  // Records of `dataset` in primary-key order. `as_of` null: current state.
+  // Deleted records are skipped unless `include_deleted`.
+  Status ScanRecords(const std::string& dataset, const VersionVector* as_of,
+                     const std::function<bool(const v1::RecordState&)>& fn,
+                     bool include_deleted = false) const;
+  Result<std::optional<v1::RecordState>> GetRecord(
+      const std::string& dataset, const google::protobuf::RepeatedPtrField<v1::Value>& key,
+      const VersionVector* as_of) const;
+  // Ops on one record, newest first.
+  Result<std::vector<HistoryEntry>> History(
+      const std::string& dataset, const google::protobuf::RepeatedPtrField<v1::Value>& key) const;
+  Result<std::vector<RecordDiff>> Diff(const VersionVector& from, const VersionVector& to) const;
+  Result<std::vector<ConflictEntry>> Conflicts(const std::string& dataset_or_empty) const;
+  // Newest first; `limit` 0 means all.
+  Result<std::vector<LogEntry>> Log(size_t limit) const;
+  std::vector<v1::TagInfo> Tags() const;
+  // SHA-256 (hex) over a canonical encoding of the materialized state:
+  // collection, schemas, records with cells, provenance and conflicts, ACL,
+  // tags. Node-local things (change positions, peers, tokens) are left out.
+  Result<std::string> Digest() const;
+
+ private:
+  Result<v1::RecordState> Replay(const std::string& record_key, const VersionVector& as_of) const;
+  Result<VersionVector> DepsOf(const std::string& author, uint64_t seq) const;
+
+  const Node& node_;
+  std::string coll_;
+  CollectionCache cache_;
+  std::unique_ptr<storage::Snapshot> snapshot_;
+  mutable std::map<std::pair<std::string, uint64_t>, VersionVector> deps_cache_;
+};
+
+}  // namespace kongsi::node

@@ -1,0 +1,153 @@
+#include "node/record_merge.h"
+
+#include <algorithm>
+
+namespace kongsi::node {
+namespace {
+
+v1::Provenance ProvenanceOf(const OpPoint& at) {
+  v1::Provenance p;
+  p.set_author(at.author);
+  p.set_seq(at.seq);
+  p.set_hlc(at.hlc);
+  return p;
+}
+
+OpPoint PointOf(const v1::CellWrite& w) {
+  OpPoint p;
+  p.author = w.by().author();
+  p.seq = w.by().seq();
+  p.index = w.op_index();
+  p.hlc = w.by().hlc();
+  p.deps = VersionVector::FromProto(w.deps());
+  return p;
+}
+
+v1::CellWrite MakeWrite(const OpPoint& at, const v1::Value* value) {
+  v1::CellWrite w;
+  if (value) *w.mutable_value() = *value;
+  *w.mutable_by() = ProvenanceOf(at);
+  at.deps.ToProto(w.mutable_deps());
+  w.set_op_index(at.index);
+  return w;
+}
+
+// Removes writes that `at` causally follows; returns false if `at` itself is
+// in the causal past of a remaining write (it then joins no frontier).
+bool Supersede(google::protobuf::RepeatedPtrField<v1::CellWrite>* frontier, const OpPoint& at) {
+  bool dominated = false;
+  auto* f = frontier;
+  for (int i = f->size() - 1; i >= 0; --i) {
+    OpPoint p = PointOf(f->Get(i));
+    if (p.Precedes(at)) {
+      f->DeleteSubrange(i, 1);
+    } else if (at.Precedes(p)) {
+      dominated = true;
+    }
+  }
+  return !dominated;
+}
+
+void InsertSorted(google::protobuf::RepeatedPtrField<v1::CellWrite>* frontier, v1::CellWrite w) {
+  frontier->Add(std::move(w));
+  // Keep a canonical order (by stamp, then op index) so state bytes are a
+  // pure function of the op set.
+  std::sort(frontier->begin(), frontier->end(), [](const v1::CellWrite& a, const v1::CellWrite& b) {
+    int c = CompareStamps(a.by(), b.by());
+    if (c != 0) return c < 0;
+    return a.op_index() < b.op_index();
+  });
+}
+
+bool DeleteDominates(const v1::RecordState& record, const OpPoint& at) {
+  for (const auto& d : record.delete_frontier()) {
+    if (at.Precedes(PointOf(d))) return true;
+  }
+  return false;
+}
+
+v1::CellState* FindOrAddCell(v1::RecordState* record, const std::string& field) {
+  auto* cells = record->mutable_cells();
+  auto it = std::lower_bound(cells->begin(), cells->end(), field,
+                             [](const v1::CellState& c, const std::string& f) { return c.field() < f; });
+  if (it != cells->end() && it->field() == field) return &*it;
+  size_t pos = it - cells->begin();
+  cells->Add()->set_field(field);
+  for (size_t i = cells->size() - 1; i > pos; --i) cells->SwapElements(i, i - 1);
+  return cells->Mutable(pos);
+}
+
+void RecomputeDeleted(v1::RecordState* record) {
+  record->set_deleted(record->has_last_delete() &&
+                      (!record->has_last_upsert() ||
+                       CompareStamps(record->last_delete(), record->last_upsert()) > 0));
+}
+
+}  // namespace
+
+int CompareStamps(const v1::Provenance& a, const v1::Provenance& b) {
+  if (a.hlc() != b.hlc()) return a.hlc() < b.hlc() ? -1 : 1;
+  return a.author().compare(b.author());
+}
+
+void ApplyUpsert(v1::RecordState* record, const v1::Upsert& op, const OpPoint& at) {
+  v1::Provenance stamp = ProvenanceOf(at);
+  // The key's text (its `lexical` forms) comes from the greatest-stamped
+  // upsert, so it is the same on every node whatever the arrival order.
+  if (!record->has_last_upsert() || CompareStamps(stamp, record->last_upsert()) >= 0) {
+    *record->mutable_last_upsert() = stamp;
+    *record->mutable_key() = op.key();
+  }
+  bool under_delete = DeleteDominates(*record, at);
+  for (const auto& cell : op.cells()) {
+    v1::CellState* state = FindOrAddCell(record, cell.field());
+    // `>=`: a later op of the same commit (same stamp) wins.
+    if (!state->has_by() || CompareStamps(stamp, state->by()) >= 0) {
+      *state->mutable_value() = cell.value();
+      *state->mutable_by() = stamp;
+    }
+    if (Supersede(state->mutable_frontier(), at) && !under_delete) {
+      InsertSorted(state->mutable_frontier(), MakeWrite(at, &cell.value()));
+    }
+  }
+  RecomputeDeleted(record);
+}
+
+void ApplyDelete(v1::RecordState* record, const OpPoint& at) {
+  v1::Provenance stamp = ProvenanceOf(at);
+  if (!record->has_last_delete() || CompareStamps(stamp, record->last_delete()) >= 0) {
+    *record->mutable_last_delete() = stamp;
+  }
+  for (auto& cell : *record->mutable_cells()) (void)Supersede(cell.mutable_frontier(), at);
+  if (Supersede(record->mutable_delete_frontier(), at)) {
+    InsertSorted(record->mutable_delete_frontier(), MakeWrite(at, nullptr));
+  }
+  RecomputeDeleted(record);
+}
+
+bool IsLive(const v1::RecordState& record) {
+  return record.has_last_upsert() && !record.deleted();
+}
+
+const v1::CellState* FindCell(const v1::RecordState& record, const std::string& field) {
+  auto it = std::lower_bound(record.cells().begin(), record.cells().end(), field,
+                             [](const v1::CellState& c, const std::string& f) { return c.field() < f; });
+  return (it != record.cells().end() && it->field() == field) ? &*it : nullptr;
+}
+
+CellView ViewCell(const v1::RecordState& record, const v1::CellState& cell) {
+  CellView view;
+  view.cell = &cell;
+  view.visible = !record.has_last_delete() || CompareStamps(cell.by(), record.last_delete()) > 0;
+  if (!view.visible) return view;
+  std::string winner = cell.value().SerializeAsString();
+  for (const auto& w : cell.frontier()) {
+    if (w.by().author() == cell.by().author() && w.by().seq() == cell.by().seq()) continue;
+    if (record.has_last_delete() && CompareStamps(w.by(), record.last_delete()) <= 0) continue;
+    if (w.value().SerializeAsString() == winner) continue;
+    view.conflicts.push_back(&w);
+  }
+  return view;
+}
+
+}  // namespace kongsi::node

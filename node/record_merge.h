@@ -1,0 +1,39 @@
+// The merge of one record (DESIGN §4, normative), as pure functions on a
+// RecordState. Applying the same set of ops in any order gives the same
+// state, provided ops of one commit are applied in their commit order:
+//  - the value of a cell is that of its greatest-stamped Upsert; it is
+//    visible only when that stamp is greater than the record's latest Delete;
+//  - a record is deleted iff its greatest Delete stamp beats its greatest
+//    Upsert stamp;
+//  - each cell keeps its "frontier": the writes to it that no other write to
+//    it (or Delete of the record) causally follows. Frontier writes that lose
+//    to the winner with a different value are the cell's conflicts.
+// A stamp is (hlc, author), compared lexicographically.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kongsi/v1/state.pb.h"
+#include "node/acl.h"
+
+namespace kongsi::node {
+
+// <0, 0, >0 as stamp a is less than, equal to, greater than stamp b.
+int CompareStamps(const v1::Provenance& a, const v1::Provenance& b);
+
+void ApplyUpsert(v1::RecordState* record, const v1::Upsert& op, const OpPoint& at);
+void ApplyDelete(v1::RecordState* record, const OpPoint& at);
+
+// What a reader sees of one cell.
+struct CellView {
+  const v1::CellState* cell = nullptr;
+  bool visible = false;  // false: null because of a newer Delete
+  std::vector<const v1::CellWrite*> conflicts;  // losing concurrent values
+};
+
+bool IsLive(const v1::RecordState& record);  // upserted and not deleted
+CellView ViewCell(const v1::RecordState& record, const v1::CellState& cell);
+const v1::CellState* FindCell(const v1::RecordState& record, const std::string& field);
+
+}  // namespace kongsi::node
