@@ -327,6 +327,8 @@ ReceiveOutcome Node::Receive(std::string_view signed_bytes) {
   {
     std::lock_guard lock(mu_);
     out = ReceiveLocked(signed_bytes, false);
+    // HLC: local commits made after this one must carry a greater stamp.
+    for (const auto& a : out.applied) clock_->Observe(a.hlc);
   }
   Notify(out.applied);
   return out;
@@ -358,7 +360,9 @@ ReceiveOutcome Node::ReceiveLocked(std::string_view signed_bytes, bool from_pend
     }
   }
   if (out.status == ReceiveStatus::kApplied && !from_pending) {
-    ReleasePendingLocked(out.applied.front().collection, &out);
+    // A copy: releasing pending commits grows out.applied.
+    std::string coll = out.applied.front().collection;
+    ReleasePendingLocked(coll, &out);
   }
   return out;
 }

@@ -77,10 +77,19 @@ v1::CellState* FindOrAddCell(v1::RecordState* record, const std::string& field) 
   return cells->Mutable(pos);
 }
 
+// Orders (stamp, op index): equal stamps only happen within one commit,
+// where the later op wins.
+int CompareOps(const v1::Provenance& a, uint32_t ai, const v1::Provenance& b, uint32_t bi) {
+  int c = CompareStamps(a, b);
+  if (c != 0) return c;
+  return ai < bi ? -1 : ai > bi ? 1 : 0;
+}
+
 void RecomputeDeleted(v1::RecordState* record) {
   record->set_deleted(record->has_last_delete() &&
                       (!record->has_last_upsert() ||
-                       CompareStamps(record->last_delete(), record->last_upsert()) > 0));
+                       CompareOps(record->last_delete(), record->last_delete_index(),
+                                  record->last_upsert(), record->last_upsert_index()) > 0));
 }
 
 }  // namespace
@@ -94,17 +103,20 @@ void ApplyUpsert(v1::RecordState* record, const v1::Upsert& op, const OpPoint& a
   v1::Provenance stamp = ProvenanceOf(at);
   // The key's text (its `lexical` forms) comes from the greatest-stamped
   // upsert, so it is the same on every node whatever the arrival order.
-  if (!record->has_last_upsert() || CompareStamps(stamp, record->last_upsert()) >= 0) {
+  if (!record->has_last_upsert() ||
+      CompareOps(stamp, at.index, record->last_upsert(), record->last_upsert_index()) >= 0) {
     *record->mutable_last_upsert() = stamp;
+    record->set_last_upsert_index(at.index);
     *record->mutable_key() = op.key();
   }
   bool under_delete = DeleteDominates(*record, at);
   for (const auto& cell : op.cells()) {
     v1::CellState* state = FindOrAddCell(record, cell.field());
     // `>=`: a later op of the same commit (same stamp) wins.
-    if (!state->has_by() || CompareStamps(stamp, state->by()) >= 0) {
+    if (!state->has_by() || CompareOps(stamp, at.index, state->by(), state->op_index()) >= 0) {
       *state->mutable_value() = cell.value();
       *state->mutable_by() = stamp;
+      state->set_op_index(at.index);
     }
     if (Supersede(state->mutable_frontier(), at) && !under_delete) {
       InsertSorted(state->mutable_frontier(), MakeWrite(at, &cell.value()));
@@ -115,8 +127,10 @@ void ApplyUpsert(v1::RecordState* record, const v1::Upsert& op, const OpPoint& a
 
 void ApplyDelete(v1::RecordState* record, const OpPoint& at) {
   v1::Provenance stamp = ProvenanceOf(at);
-  if (!record->has_last_delete() || CompareStamps(stamp, record->last_delete()) >= 0) {
+  if (!record->has_last_delete() ||
+      CompareOps(stamp, at.index, record->last_delete(), record->last_delete_index()) >= 0) {
     *record->mutable_last_delete() = stamp;
+    record->set_last_delete_index(at.index);
   }
   for (auto& cell : *record->mutable_cells()) (void)Supersede(cell.mutable_frontier(), at);
   if (Supersede(record->mutable_delete_frontier(), at)) {
@@ -138,12 +152,16 @@ const v1::CellState* FindCell(const v1::RecordState& record, const std::string& 
 CellView ViewCell(const v1::RecordState& record, const v1::CellState& cell) {
   CellView view;
   view.cell = &cell;
-  view.visible = !record.has_last_delete() || CompareStamps(cell.by(), record.last_delete()) > 0;
+  view.visible = !record.has_last_delete() ||
+                 CompareOps(cell.by(), cell.op_index(), record.last_delete(), record.last_delete_index()) > 0;
   if (!view.visible) return view;
   std::string winner = cell.value().SerializeAsString();
   for (const auto& w : cell.frontier()) {
     if (w.by().author() == cell.by().author() && w.by().seq() == cell.by().seq()) continue;
-    if (record.has_last_delete() && CompareStamps(w.by(), record.last_delete()) <= 0) continue;
+    if (record.has_last_delete() &&
+        CompareOps(w.by(), w.op_index(), record.last_delete(), record.last_delete_index()) <= 0) {
+      continue;
+    }
     if (w.value().SerializeAsString() == winner) continue;
     view.conflicts.push_back(&w);
   }

@@ -31,7 +31,9 @@ std::string DefaultDataDir() {
 
 }  // namespace
 
-Result<std::unique_ptr<node::Node>> CliContext::OpenNode() const { return node::Node::Open(data_dir); }
+Result<std::unique_ptr<node::Node>> CliContext::OpenNode() const {
+  return node::Node::Open(data_dir);
+}
 
 Result<OpenedCollection> OpenCollection(const CliContext& ctx, const std::string& name_or_id) {
   auto node = ctx.OpenNode();
@@ -68,7 +70,8 @@ int RunCli(int argc, char** argv) {
   // subcommands inherit fallthrough, so set it before adding them.
   app.fallthrough();
   app.require_subcommand(1);
-  app.add_option("--data", ctx.data_dir, "Data directory (default: $KONGSI_DATA, else ./kongsi-data)");
+  app.add_option("--data", ctx.data_dir,
+                 "Data directory (default: $KONGSI_DATA, else ./kongsi-data)");
   app.add_flag("--json", ctx.json, "Print one JSON document instead of text");
 
   AddNodeCommands(app, ctx);
@@ -98,8 +101,8 @@ int RunCli(int argc, char** argv) {
   Status status = ctx.action();
   std::cout.flush();
   if (!status.ok()) {
-    std::cerr << "kongsi: " << OneLine(status.message().empty() ? status.ToString() : status.message())
-              << "\n";
+    std::cerr << "kongsi: "
+              << OneLine(status.message().empty() ? status.ToString() : status.message()) << "\n";
     return kExitFailure;
   }
   if (!std::cout) {

@@ -1,9 +1,8 @@
 // `kongsi collection create|list`.
-#include <memory>
-#include <string>
-
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <memory>
+#include <string>
 
 #include "server/cli_commands.h"
 #include "server/cli_output.h"
@@ -75,7 +74,8 @@ void AddCollectionCommands(CLI::App& app, CliContext& ctx) {
   group->require_subcommand(1);
 
   auto args = std::make_shared<CreateArgs>();
-  CLI::App* create = group->add_subcommand("create", "Create a collection (this node is its admin)");
+  CLI::App* create =
+      group->add_subcommand("create", "Create a collection (this node is its admin)");
   create->add_option("name", args->name, "Collection name")->required();
   create->add_option("--description", args->description, "What the collection is for");
   OnRun(create, ctx, [&ctx, args] { return RunCreate(ctx, *args); });

@@ -8,13 +8,12 @@
 // opened or written.
 #pragma once
 
+#include <CLI/CLI.hpp>
+#include <boost/json/object.hpp>
 #include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
-
-#include <CLI/CLI.hpp>
-#include <boost/json/object.hpp>
 
 #include "node/node.h"
 #include "node/version_vector.h"
@@ -50,8 +49,8 @@ boost::json::object VersionJson(const node::VersionVector& vv);
 void AddNodeCommands(CLI::App& app, CliContext& ctx);        // init, id, status
 void AddCollectionCommands(CLI::App& app, CliContext& ctx);  // collection create|list
 void AddDataCommands(CLI::App& app, CliContext& ctx);        // publish, export
-void AddHistoryCommands(CLI::App& app, CliContext& ctx);     // log, diff, history, digest, conflicts
-void AddTagCommands(CLI::App& app, CliContext& ctx);         // tag create|list
-void AddAclCommands(CLI::App& app, CliContext& ctx);         // acl grant|revoke|list
+void AddHistoryCommands(CLI::App& app, CliContext& ctx);  // log, diff, history, digest, conflicts
+void AddTagCommands(CLI::App& app, CliContext& ctx);      // tag create|list
+void AddAclCommands(CLI::App& app, CliContext& ctx);      // acl grant|revoke|list
 
 }  // namespace kongsi::server

@@ -1,6 +1,9 @@
 // `kongsi publish` (CSV in) and `kongsi export` (CSV / JSON / NDJSON out).
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -8,10 +11,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-#include <fmt/format.h>
 
 #include "node/exporter.h"
 #include "node/importer.h"
@@ -43,9 +42,12 @@ struct ExportArgs {
 
 // `tab` and `\t` because a literal tab is awkward to type in a shell.
 bool ParseDelimiter(const std::string& text, char* out) {
-  if (text == "tab" || text == "\\t" || text == "\t") *out = '\t';
-  else if (text == "," || text == ";" || text == "|") *out = text[0];
-  else return false;
+  if (text == "tab" || text == "\\t" || text == "\t")
+    *out = '\t';
+  else if (text == "," || text == ";" || text == "|")
+    *out = text[0];
+  else
+    return false;
   return true;
 }
 
@@ -61,9 +63,10 @@ class ProgressLine {
     if (shown_ && now - last_ < std::chrono::milliseconds(100)) return;
     last_ = now;
     shown_ = true;
-    std::string pct = total_ > 0 ? fmt::format(" {:3d}%", static_cast<int>(bytes * 100 / total_)) : "";
-    std::cerr << fmt::format("\r{}{} {} rows\033[K",
-                             pass <= 1 ? "checking  " : "publishing", pct, rows)
+    std::string pct =
+        total_ > 0 ? fmt::format(" {:3d}%", static_cast<int>(bytes * 100 / total_)) : "";
+    std::cerr << fmt::format("\r{}{} {} rows\033[K", pass <= 1 ? "checking  " : "publishing", pct,
+                             rows)
               << std::flush;
   }
   void Clear() {
@@ -168,8 +171,7 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
   publish->add_option("--key", pub->key, "Primary-key column(s), comma-separated")->delimiter(',');
   publish->add_option("--schema", pub->schema, "Frictionless Table Schema JSON file")
       ->check(CLI::ExistingFile);
-  publish
-      ->add_option("--delimiter", pub->delimiter, "Field delimiter: , ; tab \\t |  (default ,)")
+  publish->add_option("--delimiter", pub->delimiter, "Field delimiter: , ; tab \\t |  (default ,)")
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
             char c;

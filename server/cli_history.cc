@@ -1,11 +1,10 @@
 // `kongsi log`, `diff`, `history`, `conflicts`, `digest`: reading a
 // collection's past (DESIGN §4, §5).
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
 
 #include "node/reader.h"
 #include "node/value_text.h"
@@ -80,7 +79,8 @@ Status RunLog(const CliContext& ctx, const LogArgs& args) {
   for (const auto& e : *log) {
     std::string note = e.note;
     if (!e.valid) note = "INVALID (" + e.invalid_reason + ") " + note;
-    table.AddRow({CommitLabel(reader, e.author, e.seq), HlcTime(e.hlc), Join(e.op_summary, ", "), note});
+    table.AddRow(
+        {CommitLabel(reader, e.author, e.seq), HlcTime(e.hlc), Join(e.op_summary, ", "), note});
   }
   table.Print(*ctx.out);
   return Status::Ok();
@@ -88,9 +88,12 @@ Status RunLog(const CliContext& ctx, const LogArgs& args) {
 
 const char* KindName(node::RecordDiff::Kind kind) {
   switch (kind) {
-    case node::RecordDiff::Kind::kAdded: return "added";
-    case node::RecordDiff::Kind::kRemoved: return "removed";
-    default: return "changed";
+    case node::RecordDiff::Kind::kAdded:
+      return "added";
+    case node::RecordDiff::Kind::kRemoved:
+      return "removed";
+    default:
+      return "changed";
   }
 }
 
@@ -127,7 +130,8 @@ Status RunDiff(const CliContext& ctx, const DiffArgs& args) {
                                             {"records", std::move(records)}});
     return Status::Ok();
   }
-  *ctx.out << "from " << reader.FormatVersion(*from) << "\nto   " << reader.FormatVersion(to) << '\n';
+  *ctx.out << "from " << reader.FormatVersion(*from) << "\nto   " << reader.FormatVersion(to)
+           << '\n';
   if (diff->empty()) {
     *ctx.out << "no changes\n";
     return Status::Ok();
@@ -152,13 +156,13 @@ Status RunDiff(const CliContext& ctx, const DiffArgs& args) {
 }
 
 // Key values typed per the dataset's key fields, so "007" finds integer 7.
-Result<google::protobuf::RepeatedPtrField<v1::Value>> ParseKey(const v1::Schema& schema,
-                                                               const std::vector<std::string>& text) {
+Result<google::protobuf::RepeatedPtrField<v1::Value>> ParseKey(
+    const v1::Schema& schema, const std::vector<std::string>& text) {
   if (static_cast<int>(text.size()) != schema.primary_key_size()) {
-    return Status::InvalidArgument("--key: the dataset's key has " +
-                                   std::to_string(schema.primary_key_size()) + " column(s) (" +
-                                   Join({schema.primary_key().begin(), schema.primary_key().end()}, ",") +
-                                   "), got " + std::to_string(text.size()) + " value(s)");
+    return Status::InvalidArgument(
+        "--key: the dataset's key has " + std::to_string(schema.primary_key_size()) +
+        " column(s) (" + Join({schema.primary_key().begin(), schema.primary_key().end()}, ",") +
+        "), got " + std::to_string(text.size()) + " value(s)");
   }
   google::protobuf::RepeatedPtrField<v1::Value> key;
   for (int i = 0; i < schema.primary_key_size(); ++i) {
@@ -178,7 +182,8 @@ std::string OpText(const v1::Op& op) {
   if (op.has_delete_()) return "delete";
   if (!op.has_upsert()) return "other";
   std::vector<std::string> cells;
-  for (const auto& c : op.upsert().cells()) cells.push_back(c.field() + "=" + ValueLabel(c.value()));
+  for (const auto& c : op.upsert().cells())
+    cells.push_back(c.field() + "=" + ValueLabel(c.value()));
   return "upsert " + Join(cells, ", ");
 }
 
@@ -261,7 +266,8 @@ Status RunConflicts(const CliContext& ctx, const ConflictArgs& args) {
   for (const auto& c : *conflicts) {
     std::vector<std::string> losers;
     for (const auto& l : c.losers) {
-      losers.push_back(ValueLabel(l.value()) + " by " + CommitLabel(reader, l.by().author(), l.by().seq()));
+      losers.push_back(ValueLabel(l.value()) + " by " +
+                       CommitLabel(reader, l.by().author(), l.by().seq()));
     }
     table.AddRow({c.dataset, KeyText(c.key), c.field, ValueLabel(c.value),
                   CommitLabel(reader, c.by.author(), c.by.seq()), Join(losers, "; ")});
@@ -296,7 +302,8 @@ void AddHistoryCommands(CLI::App& app, CliContext& ctx) {
   OnRun(log, ctx, [&ctx, log_args] { return RunLog(ctx, *log_args); });
 
   auto diff_args = std::make_shared<DiffArgs>();
-  CLI::App* diff = app.add_subcommand("diff", "Records added, removed and cells changed between versions");
+  CLI::App* diff =
+      app.add_subcommand("diff", "Records added, removed and cells changed between versions");
   diff->add_option("--collection", diff_args->collection, "Collection name or ID")->required();
   diff->add_option("--from", diff_args->from, "A tag or a version (AUTHOR:SEQ,...)")->required();
   diff->add_option("--to", diff_args->to, "A tag or a version (default: current)");

@@ -1,11 +1,11 @@
 // `kongsi init`, `kongsi id`, `kongsi status`: the node itself.
-#include <memory>
-#include <string>
-#include <vector>
+#include <fmt/format.h>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <fmt/format.h>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "node/reader.h"
 #include "server/cli_commands.h"
@@ -19,9 +19,9 @@ Status RunInit(const CliContext& ctx, const std::string& name) {
   if (!node.ok()) return node.status();
   const auto& id = (*node)->identity();
   if (ctx.json) {
-    PrintJson(*ctx.out, boost::json::object{{"node_id", id.node_id_text()},
-                                            {"name", id.name()},
-                                            {"data_dir", ctx.data_dir}});
+    PrintJson(*ctx.out,
+              boost::json::object{
+                  {"node_id", id.node_id_text()}, {"name", id.name()}, {"data_dir", ctx.data_dir}});
   } else {
     *ctx.out << id.node_id_text() << '\n';
   }
@@ -78,18 +78,18 @@ Status RunStatus(const CliContext& ctx) {
     }
     boost::json::array alarm_json;
     for (const auto& a : alarms) alarm_json.push_back(boost::json::string(a));
-    PrintJson(*ctx.out,
-              boost::json::object{
-                  {"node_id", id.node_id_text()},
-                  {"name", id.name()},
-                  {"data_dir", n.data_dir()},
-                  {"collections", std::move(colls)},
-                  {"counters", boost::json::object{{"commits_applied", counters.commits_applied},
-                                                   {"commits_rejected", counters.commits_rejected},
-                                                   {"commits_duplicate", counters.commits_duplicate},
-                                                   {"commits_pending", counters.commits_pending},
-                                                   {"equivocations", counters.equivocations}}},
-                  {"alarms", std::move(alarm_json)}});
+    PrintJson(*ctx.out, boost::json::object{
+                            {"node_id", id.node_id_text()},
+                            {"name", id.name()},
+                            {"data_dir", n.data_dir()},
+                            {"collections", std::move(colls)},
+                            {"counters",
+                             boost::json::object{{"commits_applied", counters.commits_applied},
+                                                 {"commits_rejected", counters.commits_rejected},
+                                                 {"commits_duplicate", counters.commits_duplicate},
+                                                 {"commits_pending", counters.commits_pending},
+                                                 {"equivocations", counters.equivocations}}},
+                            {"alarms", std::move(alarm_json)}});
     return Status::Ok();
   }
 
@@ -125,7 +125,8 @@ Status RunStatus(const CliContext& ctx) {
 
 void AddNodeCommands(CLI::App& app, CliContext& ctx) {
   auto name = std::make_shared<std::string>();
-  CLI::App* init = app.add_subcommand("init", "Create a node: key pair and database in the data dir");
+  CLI::App* init =
+      app.add_subcommand("init", "Create a node: key pair and database in the data dir");
   init->add_option("--name", *name, "The organisation's display name")->required();
   OnRun(init, ctx, [&ctx, name] { return RunInit(ctx, *name); });
 

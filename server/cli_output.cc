@@ -1,11 +1,10 @@
 #include "server/cli_output.h"
 
 #include <algorithm>
-#include <ctime>
-
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
+#include <ctime>
 
 #include "node/value_text.h"
 

@@ -3,16 +3,16 @@
 // renderings of values, keys, versions and times both share.
 #pragma once
 
+#include <google/protobuf/repeated_ptr_field.h>
+
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/json/array.hpp>
-#include <boost/json/value.hpp>
-#include <google/protobuf/repeated_ptr_field.h>
 
 #include "kongsi/v1/value.pb.h"
 

@@ -1,0 +1,342 @@
+// Convergence (DESIGN §4, §5, normative), as a RapidCheck property over
+// random multi-author histories on real nodes:
+//  - authors (fixed seeded identities, each on its own node) make commits
+//    with Node::BuildCommit on what they have seen, and exchange random
+//    subsets of commits at random points;
+//  - fully synced, every author node has the same state digest;
+//  - fresh nodes fed all signed commits in random orders, with duplicates,
+//    reach that same digest and the same visible records;
+//  - an as-of read at a causally closed prefix (an author's VV at some
+//    moment) equals a fresh node fed only the commits <= that VV.
+//
+// Runtime: nodes (RocksDB) are opened once per test and every property run
+// works in a new collection, so a "fresh node" is one that has never seen
+// that collection. Sizes are bounded in the generator (<= 4 authors, <= 12
+// commits each, <= 6 ops per commit, 4 keys, 3 small value domains).
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include "tests/node/test_cluster.h"
+
+namespace kongsi::node {
+namespace {
+
+using namespace kongsi::node::testing;
+
+constexpr int kMaxAuthors = 4;  // the admin (author 0) and up to 3 writers
+constexpr int kMinAuthors = 3;
+constexpr int kMaxCommitsPerAuthor = 12;
+constexpr int kMaxOpsPerCommit = 6;
+constexpr int kMaxSteps = 28;
+constexpr int kKeys = 4;
+constexpr int kReplicas = 2;
+const char kDataset[] = "t";
+
+struct Cluster {
+  TempDir dir{"kongsi_convergence"};
+  std::vector<Identity> ids;
+  std::vector<std::unique_ptr<Node>> authors;
+  std::vector<std::unique_ptr<Node>> replicas;  // fed everything, shuffled
+  std::unique_ptr<Node> prefix;                 // fed a causal prefix
+
+  explicit Cluster(int n_authors = kMaxAuthors) {
+    for (int i = 0; i < n_authors; ++i) {
+      ids.push_back(SeededIdentity(static_cast<uint8_t>(101 + i), "author" + std::to_string(i)));
+      authors.push_back(OpenNodeAs(dir.Sub("author" + std::to_string(i)), ids.back()));
+    }
+    for (int i = 0; i < kReplicas; ++i) {
+      replicas.push_back(InitNode(dir.Sub("replica" + std::to_string(i)), "replica"));
+    }
+    prefix = InitNode(dir.Sub("prefix"), "prefix");
+  }
+  bool ok() const {
+    for (const auto& n : authors) if (!n) return false;
+    for (const auto& n : replicas) if (!n) return false;
+    return prefix != nullptr;
+  }
+};
+
+// A choice in [lo, hi) over the whole range whatever RapidCheck's current
+// size (gen::inRange scales with size, so at small sizes it would always
+// pick `lo`: always author 0, key 0, a null value...). Only the number of
+// steps grows with the size.
+int Pick(int lo, int hi) { return *rc::gen::resize(100, rc::gen::inRange(lo, hi)); }
+uint64_t ShuffleSeed() { return *rc::gen::resize(100, rc::gen::arbitrary<uint64_t>()); }
+
+v1::Value GenValue(int field) {
+  int pick = Pick(0, 4);
+  if (pick == 0) return Null();
+  switch (field) {
+    case 0: return Str(std::string(1, static_cast<char>('x' + pick - 1)));  // x y z
+    case 1: return Int(pick - 1);                                           // 0 1 2
+    default: return Num(0.5 * pick);                                        // 0.5 1 1.5
+  }
+}
+
+v1::Op GenOp() {
+  int64_t key = Pick(0, kKeys);
+  if (Pick(0, 5) == 0) return DeleteOp(kDataset, {Int(key)});
+  static const char* kFields[] = {"a", "b", "c"};
+  std::vector<std::pair<std::string, v1::Value>> cells;
+  // A non-empty subset of the fields: partial upserts.
+  int mask = Pick(1, 8);
+  for (int f = 0; f < 3; ++f) {
+    if (mask & (1 << f)) cells.emplace_back(kFields[f], GenValue(f));
+  }
+  return UpsertOp(kDataset, {Int(key)}, std::move(cells));
+}
+
+bool Accepted(ReceiveStatus s) {
+  return s == ReceiveStatus::kApplied || s == ReceiveStatus::kDuplicate || s == ReceiveStatus::kPending;
+}
+
+struct CommitId {
+  std::string author;
+  uint64_t seq;
+};
+
+CommitId IdOf(const std::string& signed_bytes) {
+  v1::SignedCommit sc;
+  v1::Commit c;
+  (void)sc.ParseFromString(signed_bytes);
+  (void)c.ParseFromString(sc.commit());
+  return {c.author(), c.seq()};
+}
+
+// Every record of the dataset, deleted ones too, as exact state bytes.
+std::map<std::string, std::string> States(const Node& node, const std::string& coll,
+                                          const VersionVector* as_of) {
+  std::map<std::string, std::string> out;
+  Reader reader(node, coll);
+  Status s = reader.ScanRecords(
+      kDataset, as_of,
+      [&](const v1::RecordState& r) {
+        out[KeyText(r.key())] = r.SerializeAsString();
+        return true;
+      },
+      /*include_deleted=*/true);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return out;
+}
+
+size_t ConflictCount(const Node& node, const std::string& coll) {
+  Reader reader(node, coll);
+  auto c = reader.Conflicts(kDataset);
+  return c.ok() ? c->size() : 0;
+}
+
+// Feeds `commits` to `node` (the genesis first: a node learns of a
+// collection from its genesis, and sync streams in causal order, so a
+// commit of a still-unknown collection is rejected, not kept pending), the
+// rest shuffled by `seed`, each with a chance of arriving twice.
+void FeedShuffled(Node& node, const std::string& genesis, const std::vector<std::string>& commits,
+                  uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<const std::string*> order;
+  for (const auto& c : commits) {
+    if (c == genesis) continue;
+    order.push_back(&c);
+    if (rng() % 4 == 0) order.push_back(&c);
+  }
+  std::shuffle(order.begin(), order.end(), rng);
+  ReceiveOutcome g = node.Receive(genesis);
+  RC_ASSERT(g.status == ReceiveStatus::kApplied);
+  for (const std::string* c : order) {
+    ReceiveOutcome out = node.Receive(*c);
+    if (!Accepted(out.status)) RC_FAIL(std::string(ReceiveStatusName(out.status)) + ": " + out.reason);
+  }
+}
+
+void RunHistory(Cluster& cl) {
+  const int n = Pick(kMinAuthors, kMaxAuthors + 1);
+  Node& admin = *cl.authors[0];
+
+  // Setup by the admin: collection, dataset, writers.
+  auto coll_or = admin.CreateCollection("c", "convergence");
+  RC_ASSERT(coll_or.ok());
+  const std::string coll = *coll_or;
+  std::vector<v1::Op> setup = {CreateDatasetOp(kDataset, TestSchema())};
+  for (int i = 1; i < n; ++i) setup.push_back(GrantOp(cl.ids[i].node_id(), v1::ROLE_WRITER));
+  RC_ASSERT(admin.CommitOps(coll, setup, "dataset and writers").ok());
+  std::vector<std::string> all = AllCommits(admin, coll);
+  RC_ASSERT(all.size() == 2u);
+  const std::string genesis = all[0];
+  for (int i = 1; i < n; ++i) {
+    for (const auto& c : all) RC_ASSERT(cl.authors[i]->Receive(c).status == ReceiveStatus::kApplied);
+  }
+
+  // The random history.
+  std::vector<int> made(n, 0);
+  std::vector<VersionVector> snapshots;  // authors' VVs at moments: causal prefixes
+  const int steps = *rc::gen::inRange(1, kMaxSteps + 1);
+  int exchanges = 0;
+  for (int step = 0; step < steps; ++step) {
+    if (Pick(0, 10) < 7) {
+      const int a = Pick(0, n);
+      if (made[a] >= kMaxCommitsPerAuthor) continue;
+      Node& node = *cl.authors[a];
+      std::vector<v1::Op> ops;
+      const int nops = Pick(1, kMaxOpsPerCommit + 1);
+      for (int i = 0; i < nops; ++i) ops.push_back(GenOp());
+      std::string bytes = Serialized(node.BuildCommit(coll, node.Version(coll), std::move(ops), "step"));
+      ReceiveOutcome out = node.Receive(bytes);
+      if (out.status != ReceiveStatus::kApplied) RC_FAIL("own commit not applied: " + out.reason);
+      all.push_back(bytes);
+      ++made[a];
+      snapshots.push_back(node.Version(coll));
+    } else {
+      const int from = Pick(0, n);
+      const int to = Pick(0, n);
+      if (from == to) continue;
+      const int mode = Pick(0, 3);
+      const uint64_t seed = ShuffleSeed();
+      std::mt19937_64 rng(seed);
+      std::vector<std::string> log = AllCommits(*cl.authors[from], coll);
+      std::vector<std::string> send;
+      if (mode == 0) {
+        send = log;  // everything, in causal order
+      } else if (mode == 1) {
+        for (const auto& c : log) if (rng() % 2) send.push_back(c);  // a subset, shuffled
+        std::shuffle(send.begin(), send.end(), rng);
+      } else {
+        size_t k = log.empty() ? 0 : rng() % log.size();  // only the newest: deps may be missing
+        send.assign(log.end() - static_cast<long>(k), log.end());
+      }
+      for (const auto& c : send) {
+        ReceiveOutcome out = cl.authors[to]->Receive(c);
+        if (!Accepted(out.status)) RC_FAIL(std::string(ReceiveStatusName(out.status)) + ": " + out.reason);
+      }
+      ++exchanges;
+      snapshots.push_back(cl.authors[to]->Version(coll));
+    }
+  }
+
+  // Full sync: everyone into author 0, then author 0 into everyone.
+  for (int i = 1; i < n; ++i) RC_ASSERT(SyncInto(*cl.authors[i], admin, coll));
+  for (int i = 1; i < n; ++i) RC_ASSERT(SyncInto(admin, *cl.authors[i], coll));
+  VersionVector full;
+  for (const auto& c : all) {
+    CommitId id = IdOf(c);
+    full.Set(id.author, std::max(full.Get(id.author), id.seq));
+  }
+  RC_ASSERT(full.Total() == all.size());
+  const std::string digest = DigestOf(admin, coll);
+  const VisibleTable visible = ScanVisible(admin, coll, kDataset);
+  const auto states = States(admin, coll, nullptr);
+  for (int i = 0; i < n; ++i) {
+    RC_ASSERT(cl.authors[i]->Version(coll) == full);
+    RC_ASSERT(DigestOf(*cl.authors[i], coll) == digest);
+    RC_ASSERT(States(*cl.authors[i], coll, nullptr) == states);
+  }
+
+  // Fresh nodes, all commits in random orders with duplicates.
+  for (auto& replica : cl.replicas) {
+    FeedShuffled(*replica, genesis, all, ShuffleSeed());
+    RC_ASSERT(replica->Version(coll) == full);
+    RC_ASSERT(ScanVisible(*replica, coll, kDataset) == visible);
+    RC_ASSERT(States(*replica, coll, nullptr) == states);
+    RC_ASSERT(DigestOf(*replica, coll) == digest);
+  }
+
+  // As-of at a causal prefix == a fresh node fed only that prefix.
+  if (!snapshots.empty()) {
+    const VersionVector& at = snapshots[static_cast<size_t>(Pick(0, static_cast<int>(snapshots.size())))];
+    std::vector<std::string> prefix;
+    for (const auto& c : all) {
+      CommitId id = IdOf(c);
+      if (at.Includes(id.author, id.seq)) prefix.push_back(c);
+    }
+    RC_ASSERT(prefix.size() == at.Total());
+    // In causal order (the order of `all`): the replicas above covered shuffles.
+    for (const auto& c : prefix) RC_ASSERT(cl.prefix->Receive(c).status == ReceiveStatus::kApplied);
+    RC_ASSERT(cl.prefix->Version(coll) == at);
+    const VisibleTable prefix_visible = ScanVisible(*cl.prefix, coll, kDataset);
+    // On an author node, on a replica, and on the prefix node itself.
+    RC_ASSERT(ScanVisible(admin, coll, kDataset, &at) == prefix_visible);
+    RC_ASSERT(ScanVisible(*cl.replicas[0], coll, kDataset, &at) == prefix_visible);
+    RC_ASSERT(ScanVisible(*cl.prefix, coll, kDataset, &at) == prefix_visible);
+    // Exactly the same record states, conflicts and provenance included.
+    RC_ASSERT(States(admin, coll, &at) == States(*cl.prefix, coll, nullptr));
+  }
+
+  RC_CLASSIFY(ConflictCount(admin, coll) > 0, "with conflicts");
+  RC_CLASSIFY(exchanges > 0, "with exchanges");
+  RC_TAG(n);
+}
+
+TEST(Convergence, RandomHistoriesConvergeAndAsOfMatchesAPrefix) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.ok());
+  rc::detail::checkGTest([&] { RunHistory(cluster); });
+}
+
+// A deterministic history in which every author writes one cell concurrently
+// and then one author resolves it: every arrival order gives one digest, and
+// the conflict appears and is cleared.
+TEST(Convergence, ConcurrentWritesOneResolverEveryOrder) {
+  Cluster cl(3);
+  ASSERT_TRUE(cl.ok());
+  Node& admin = *cl.authors[0];
+  auto coll = admin.CreateCollection("c", "fixed");
+  ASSERT_TRUE(coll.ok());
+  ASSERT_TRUE(admin.CommitOps(*coll, {CreateDatasetOp(kDataset, TestSchema())}, "d").ok());
+  ASSERT_TRUE(admin.CommitOps(*coll,
+                              {GrantOp(cl.ids[1].node_id(), v1::ROLE_WRITER),
+                               GrantOp(cl.ids[2].node_id(), v1::ROLE_WRITER)},
+                              "g")
+                  .ok());
+  for (int i = 1; i < 3; ++i) ASSERT_TRUE(SyncInto(admin, *cl.authors[i], *coll));
+  std::vector<std::string> writes;
+  for (int i = 0; i < 3; ++i) {
+    Node& n = *cl.authors[i];
+    writes.push_back(Serialized(n.BuildCommit(
+        *coll, n.Version(*coll), {UpsertOp(kDataset, {Int(1)}, {{"a", Str("v" + std::to_string(i))}})}, "w")));
+    ASSERT_EQ(n.Receive(writes.back()).status, ReceiveStatus::kApplied);
+  }
+  for (int i = 0; i < 3; ++i) {
+    for (const auto& w : writes) ASSERT_TRUE(Accepted(cl.authors[i]->Receive(w).status));
+  }
+  const std::string conflicted = DigestOf(admin, *coll);
+  EXPECT_EQ(ConflictCount(admin, *coll), 1u);
+  {
+    Reader r(admin, *coll);
+    auto c = r.Conflicts(kDataset);
+    ASSERT_TRUE(c.ok());
+    ASSERT_EQ(c->size(), 1u);
+    EXPECT_EQ(c->front().losers.size(), 2u);  // three concurrent values: one wins
+  }
+  for (int i = 1; i < 3; ++i) EXPECT_EQ(DigestOf(*cl.authors[i], *coll), conflicted);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  Node& resolver = *cl.authors[2];
+  std::string fix = Serialized(resolver.BuildCommit(
+      *coll, resolver.Version(*coll), {UpsertOp(kDataset, {Int(1)}, {{"a", Str("agreed")}})}, "fix"));
+  ASSERT_EQ(resolver.Receive(fix).status, ReceiveStatus::kApplied);
+  EXPECT_EQ(ConflictCount(resolver, *coll), 0u);
+  std::vector<std::string> all = AllCommits(resolver, *coll);
+  for (uint64_t seed = 1; seed <= static_cast<uint64_t>(kReplicas); ++seed) {
+    Node& replica = *cl.replicas[seed - 1];
+    std::mt19937_64 rng(seed);
+    std::vector<std::string> rest(all.begin() + 1, all.end());
+    std::shuffle(rest.begin(), rest.end(), rng);
+    ASSERT_EQ(replica.Receive(all[0]).status, ReceiveStatus::kApplied);
+    for (const auto& c : rest) ASSERT_TRUE(Accepted(replica.Receive(c).status));
+    EXPECT_EQ(replica.Version(*coll), resolver.Version(*coll));
+    EXPECT_EQ(DigestOf(replica, *coll), DigestOf(resolver, *coll));
+    EXPECT_EQ(ConflictCount(replica, *coll), 0u);
+    EXPECT_EQ(ScanVisible(replica, *coll, kDataset)["1"]["a"], "agreed");
+  }
+  EXPECT_NE(DigestOf(resolver, *coll), conflicted);
+}
+
+}  // namespace
+}  // namespace kongsi::node
