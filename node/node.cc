@@ -32,6 +32,15 @@ const char* ReceiveStatusName(ReceiveStatus s) {
   return "?";
 }
 
+Result<v1::Commit> DecodeStoredCommit(const v1::StoredCommit& stored) {
+  v1::SignedCommit sc;
+  v1::Commit c;
+  if (!sc.ParseFromString(stored.signed_()) || !c.ParseFromString(sc.commit())) {
+    return Status::Corruption("stored commit does not decode");
+  }
+  return c;
+}
+
 std::string HexId(std::string_view raw) {
   static const char* kHex = "0123456789abcdef";
   std::string out;
@@ -110,11 +119,9 @@ Status Node::LoadCaches() {
       cache.vv.Set(author, seq);
       auto stored = GetCommit(coll, author, seq);
       if (!stored.ok()) return stored.status();
-      v1::SignedCommit sc;
-      v1::Commit c;
-      if (sc.ParseFromString(stored->signed_()) && c.ParseFromString(sc.commit())) {
-        cache.last_hlc[author] = c.hlc();
-      }
+      auto c = DecodeStoredCommit(*stored);
+      if (!c.ok()) return c.status();
+      cache.last_hlc[author] = c->hlc();
     }
     for (auto it = db_->NewPrefixIterator(storage::Family::kDatasets, coll); it->Valid(); it->Next()) {
       v1::DatasetInfo info;

@@ -160,6 +160,9 @@ class Node {
   std::vector<CommitListener> listeners_;
 };
 
+// The Commit inside a commit this node stored (already verified on receipt).
+Result<v1::Commit> DecodeStoredCommit(const v1::StoredCommit& stored);
+
 std::string HexId(std::string_view raw);
 Result<std::string> ParseHexId(const std::string& hex, size_t bytes);
 

@@ -116,13 +116,10 @@ Result<VersionVector> Reader::DepsOf(const std::string& author, uint64_t seq) co
   if (it != deps_cache_.end()) return it->second;
   auto stored = node_.GetCommit(coll_, author, seq);
   if (!stored.ok()) return stored.status();
-  v1::SignedCommit sc;
-  v1::Commit c;
-  if (!sc.ParseFromString(stored->signed_()) || !c.ParseFromString(sc.commit())) {
-    return Status::Corruption("stored commit does not decode");
-  }
+  auto c = DecodeStoredCommit(*stored);
+  if (!c.ok()) return c.status();
   if (deps_cache_.size() > 256) deps_cache_.clear();
-  return deps_cache_[key] = VersionVector::FromProto(c.deps());
+  return deps_cache_[key] = VersionVector::FromProto(c->deps());
 }
 
 Result<v1::RecordState> Reader::Replay(const std::string& record_key, const VersionVector& as_of) const {
@@ -212,9 +209,8 @@ Result<std::vector<HistoryEntry>> Reader::History(
     auto stored = node_.GetCommit(coll_, rop.by().author(), rop.by().seq());
     if (stored.ok()) {
       h.valid = stored->valid();
-      v1::SignedCommit sc;
-      v1::Commit c;
-      if (sc.ParseFromString(stored->signed_()) && c.ParseFromString(sc.commit())) h.note = c.note();
+      auto c = DecodeStoredCommit(*stored);
+      if (c.ok()) h.note = c->note();
     }
     out.push_back(std::move(h));
   }
@@ -238,12 +234,9 @@ Result<std::vector<RecordDiff>> Reader::Diff(const VersionVector& from, const Ve
     for (uint64_t seq = lo + 1; seq <= hi; ++seq) {
       auto stored = node_.GetCommit(coll_, author, seq);
       if (!stored.ok()) return stored.status().WithContext("diff needs a commit this node lacks");
-      v1::SignedCommit sc;
-      v1::Commit c;
-      if (!sc.ParseFromString(stored->signed_()) || !c.ParseFromString(sc.commit())) {
-        return Status::Corruption("stored commit does not decode");
-      }
-      for (const auto& op : c.ops()) {
+      auto c = DecodeStoredCommit(*stored);
+      if (!c.ok()) return c.status();
+      for (const auto& op : c->ops()) {
         if (!op.has_upsert() && !op.has_delete_()) continue;
         const auto& key = op.has_upsert() ? op.upsert().key() : op.delete_().key();
         std::string enc = storage::EncodeKey(key);
@@ -320,11 +313,9 @@ Result<std::vector<LogEntry>> Reader::Log(size_t limit) const {
     if (!storage::ConsumeU64(&v, &seq)) return Status::Corruption("change entry does not decode");
     auto stored = node_.GetCommit(coll_, author, seq);
     if (!stored.ok()) return stored.status();
-    v1::SignedCommit sc;
-    v1::Commit c;
-    if (!sc.ParseFromString(stored->signed_()) || !c.ParseFromString(sc.commit())) {
-      return Status::Corruption("stored commit does not decode");
-    }
+    auto decoded = DecodeStoredCommit(*stored);
+    if (!decoded.ok()) return decoded.status();
+    const v1::Commit& c = *decoded;
     LogEntry e;
     e.author = author;
     e.seq = seq;
