@@ -315,8 +315,7 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
       if (op.has_upsert()) {
         ApplyUpsert(*rec, op.upsert(), at);
       } else {
-        if ((*rec)->key_size() == 0) *(*rec)->mutable_key() = key;
-        ApplyDelete(*rec, at);
+        ApplyDelete(*rec, op.delete_(), at);
       }
       v1::RecordOp rop;
       *rop.mutable_by() = by;

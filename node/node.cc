@@ -122,6 +122,7 @@ Status Node::LoadCaches() {
       auto c = DecodeStoredCommit(*stored);
       if (!c.ok()) return c.status();
       cache.last_hlc[author] = c->hlc();
+      clock_->Observe(c->hlc());  // resume after every stamp in the log
     }
     for (auto it = db_->NewPrefixIterator(storage::Family::kDatasets, coll); it->Valid(); it->Next()) {
       v1::DatasetInfo info;

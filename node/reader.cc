@@ -138,8 +138,7 @@ Result<v1::RecordState> Reader::Replay(const std::string& record_key, const Vers
     if (rop.op().has_upsert()) {
       ApplyUpsert(&state, rop.op().upsert(), at);
     } else if (rop.op().has_delete_()) {
-      if (state.key_size() == 0) *state.mutable_key() = rop.op().delete_().key();
-      ApplyDelete(&state, at);
+      ApplyDelete(&state, rop.op().delete_(), at);
     }
   }
   KONGSI_RETURN_IF_ERROR(it->status());

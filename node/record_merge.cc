@@ -139,6 +139,15 @@ void ApplyDelete(v1::RecordState* record, const OpPoint& at) {
   RecomputeDeleted(record);
 }
 
+void ApplyDelete(v1::RecordState* record, const v1::Delete& op, const OpPoint& at) {
+  if (!record->has_last_upsert() &&
+      (!record->has_last_delete() ||
+       CompareOps(ProvenanceOf(at), at.index, record->last_delete(), record->last_delete_index()) >= 0)) {
+    *record->mutable_key() = op.key();
+  }
+  ApplyDelete(record, at);
+}
+
 bool IsLive(const v1::RecordState& record) {
   return record.has_last_upsert() && !record.deleted();
 }

@@ -24,6 +24,9 @@ int CompareStamps(const v1::Provenance& a, const v1::Provenance& b);
 
 void ApplyUpsert(v1::RecordState* record, const v1::Upsert& op, const OpPoint& at);
 void ApplyDelete(v1::RecordState* record, const OpPoint& at);
+// The same, also taking the key (and its lexical text) from the greatest
+// Delete while the record has no Upsert.
+void ApplyDelete(v1::RecordState* record, const v1::Delete& op, const OpPoint& at);
 
 // What a reader sees of one cell.
 struct CellView {

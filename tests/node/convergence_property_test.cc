@@ -338,5 +338,56 @@ TEST(Convergence, ConcurrentWritesOneResolverEveryOrder) {
   EXPECT_NE(DigestOf(resolver, *coll), conflicted);
 }
 
+// Two writers each make one commit concurrently (neither saw the other's);
+// two fresh nodes receive them in opposite orders. Returns the outcomes and
+// digests of both.
+struct TwoOrders {
+  std::string first_on_0, second_on_0, first_on_1, second_on_1;  // ReceiveStatusName
+  std::string digest0, digest1;
+};
+
+TwoOrders ConcurrentPair(Cluster& cl, const std::vector<v1::Op>& ops1, const std::vector<v1::Op>& ops2) {
+  Node& admin = *cl.authors[0];
+  auto coll = admin.CreateCollection("c", "pair");
+  EXPECT_TRUE(coll.ok());
+  EXPECT_TRUE(admin.CommitOps(*coll,
+                              {CreateDatasetOp(kDataset, TestSchema()),
+                               GrantOp(cl.ids[1].node_id(), v1::ROLE_WRITER),
+                               GrantOp(cl.ids[2].node_id(), v1::ROLE_WRITER)},
+                              "setup")
+                  .ok());
+  std::vector<std::string> setup = AllCommits(admin, *coll);
+  for (int i = 1; i < 3; ++i) EXPECT_TRUE(SyncInto(admin, *cl.authors[i], *coll));
+  Node& w1 = *cl.authors[1];
+  Node& w2 = *cl.authors[2];
+  std::string c1 = Serialized(w1.BuildCommit(*coll, w1.Version(*coll), ops1, "one"));
+  std::string c2 = Serialized(w2.BuildCommit(*coll, w2.Version(*coll), ops2, "two"));
+  for (Node* r : {cl.replicas[0].get(), cl.replicas[1].get()}) {
+    for (const auto& c : setup) EXPECT_EQ(r->Receive(c).status, ReceiveStatus::kApplied);
+  }
+  TwoOrders t;
+  t.first_on_0 = ReceiveStatusName(cl.replicas[0]->Receive(c1).status);
+  t.second_on_0 = ReceiveStatusName(cl.replicas[0]->Receive(c2).status);
+  t.second_on_1 = ReceiveStatusName(cl.replicas[1]->Receive(c2).status);
+  t.first_on_1 = ReceiveStatusName(cl.replicas[1]->Receive(c1).status);
+  t.digest0 = DigestOf(*cl.replicas[0], *coll);
+  t.digest1 = DigestOf(*cl.replicas[1], *coll);
+  return t;
+}
+
+// A record that only ever saw Deletes takes its key (with its `lexical`
+// spelling) from the greatest-stamped Delete, not from the first to arrive.
+TEST(Convergence, ConcurrentDeletesOfANeverUpsertedKeyConverge) {
+  Cluster cl(3);
+  ASSERT_TRUE(cl.ok());
+  v1::Value one = Int(1);
+  v1::Value one_lexical = Int(1);
+  one_lexical.set_lexical("01");
+  TwoOrders t = ConcurrentPair(cl, {DeleteOp(kDataset, {one_lexical})}, {DeleteOp(kDataset, {one})});
+  EXPECT_EQ(t.first_on_0, "applied");
+  EXPECT_EQ(t.second_on_1, "applied");
+  EXPECT_EQ(t.digest0, t.digest1);
+}
+
 }  // namespace
 }  // namespace kongsi::node

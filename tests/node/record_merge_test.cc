@@ -292,9 +292,9 @@ TEST(MergeTest, LaterOpOfOneCommitWins) {
   EXPECT_EQ(FindCell(r, "x")->frontier(0).op_index(), 1u);
 }
 
-// KNOWN BUG (node/record_merge.cc, reported): within one commit a Delete and
-// an Upsert of the same record have equal stamps, so "later op wins" is lost.
-// Upsert-then-Delete leaves the record live (deleted needs delete > upsert).
+// Within one commit a Delete and an Upsert of the same record have equal
+// stamps; the op index decides (the later op wins). Regression: comparing
+// stamps alone left Upsert-then-Delete live.
 TEST(MergeTest, UpsertThenDeleteInOneCommitDeletesTheRecord) {
   Step up{Up({{"x", S("x1")}}), At(kA, 1, 100, {}, 0)};
   Step del{std::nullopt, At(kA, 1, 100, {}, 1)};
@@ -304,9 +304,8 @@ TEST(MergeTest, UpsertThenDeleteInOneCommitDeletesTheRecord) {
   EXPECT_EQ(Visible(r, "x"), "<null>");
 }
 
-// KNOWN BUG (node/record_merge.cc, reported): Delete-then-Upsert in one
-// commit leaves the record live but hides the upserted cells (ViewCell wants
-// cell stamp > delete stamp, and they are equal).
+// Regression: Delete-then-Upsert in one commit left the record live but hid
+// the upserted cells (cell stamp == delete stamp was treated as "not newer").
 TEST(MergeTest, DeleteThenUpsertInOneCommitShowsTheNewCells) {
   Step old{Up({{"x", S("x0")}, {"y", S("y0")}}), At(kA, 1, 100)};
   Step del{std::nullopt, At(kA, 2, 200, {}, 0)};
