@@ -178,7 +178,8 @@ Status CommitApplier::CheckOps(const v1::Commit& c, CollectionCache& scratch) co
   return Status::Ok();
 }
 
-ReceiveOutcome CommitApplier::Apply(std::string_view signed_bytes, const std::string* staged_key) {
+ReceiveOutcome CommitApplier::Apply(std::string_view signed_bytes, const std::string* staged_key,
+                                    std::string_view expect_collection) {
   ReceiveOutcome out;
   auto reject = [&](const Status& s) {
     out.status = ReceiveStatus::kRejected;
@@ -196,9 +197,15 @@ ReceiveOutcome CommitApplier::Apply(std::string_view signed_bytes, const std::st
   auto opened = OpenSignedCommit(sc);
   if (!opened.ok()) return reject(opened.status());
   const v1::Commit& c = *opened;
+  out.author = c.author();
+  out.seq = c.seq();
   std::string where = "commit " + NodeIdText(NodeIdFromPublicKey(c.author())).substr(0, 8) + ":" +
                       std::to_string(c.seq());
   if (auto s = CheckStructure(c); !s.ok()) return reject(s.WithContext(where));
+  if (!expect_collection.empty() && c.collection() != expect_collection) {
+    return reject(Status::InvalidArgument(where + ": belongs to collection " + HexId(c.collection()) +
+                                          ", sent as part of " + HexId(expect_collection)));
+  }
 
   const std::string& coll = c.collection();
   std::string stored;

@@ -17,7 +17,9 @@ class CommitApplier {
 
   // `staged_key`, when set, is deleted from the staging family in the same
   // batch (an import's staged chain). Caller holds node.mu_.
-  ReceiveOutcome Apply(std::string_view signed_bytes, const std::string* staged_key);
+  // `expect_collection`, when not empty, refuses commits of any other one.
+  ReceiveOutcome Apply(std::string_view signed_bytes, const std::string* staged_key,
+                       std::string_view expect_collection = {});
 
  private:
   struct Admitted;

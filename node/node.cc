@@ -2,9 +2,11 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "node/commit_applier.h"
+#include "node/op_validation.h"
 #include "node/store_keys.h"
 
 namespace kongsi::node {
@@ -255,6 +257,92 @@ Result<v1::DatasetInfo> Node::Dataset(const std::string& coll, const std::string
   return d->second;
 }
 
+Status Node::RecordInvite(const std::string& coll, const std::string& name,
+                          const std::string& from_node_id) {
+  if (coll.size() != keys::kCollectionIdBytes) return Status::InvalidArgument("collection id is not 16 bytes");
+  std::lock_guard lock(mu_);
+  if (collections_.count(coll)) return Status::Ok();
+  std::string bytes;
+  if (db_->Get(storage::Family::kMeta, keys::Invite(coll), &bytes).ok()) return Status::Ok();
+  v1::Invite invite;
+  invite.set_collection(coll);
+  // Advisory and peer-supplied: bounded, so a hostile peer cannot bloat it.
+  invite.set_name(name.substr(0, kMaxObjectNameBytes));
+  invite.set_from(from_node_id);
+  invite.set_first_seen_ms(SystemNowMs());
+  storage::WriteBatch b(*db_);
+  b.Put(storage::Family::kMeta, keys::Invite(coll), invite.SerializeAsString());
+  return db_->Write(b);
+}
+
+std::vector<v1::Invite> Node::Invites() const {
+  std::vector<v1::Invite> out;
+  std::lock_guard lock(mu_);
+  for (auto it = db_->NewPrefixIterator(storage::Family::kMeta, keys::kInvitePrefix); it->Valid(); it->Next()) {
+    v1::Invite invite;
+    if (!invite.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) continue;
+    if (invite.joined() || collections_.count(invite.collection())) continue;
+    out.push_back(std::move(invite));
+  }
+  std::sort(out.begin(), out.end(), [](const v1::Invite& a, const v1::Invite& b) {
+    return a.first_seen_ms() < b.first_seen_ms();
+  });
+  return out;
+}
+
+Result<std::string> Node::Join(const std::string& name_or_id) {
+  std::vector<v1::Invite> candidates;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = db_->NewPrefixIterator(storage::Family::kMeta, keys::kInvitePrefix); it->Valid(); it->Next()) {
+      v1::Invite invite;
+      if (invite.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+        candidates.push_back(std::move(invite));
+      }
+    }
+  }
+  std::vector<const v1::Invite*> matches;
+  for (const auto& inv : candidates) {
+    std::string hex = HexId(inv.collection());
+    bool by_id = name_or_id.size() >= 6 && hex.compare(0, name_or_id.size(), name_or_id) == 0;
+    if (by_id || inv.name() == name_or_id) matches.push_back(&inv);
+  }
+  if (matches.empty()) {
+    // Already held: joining is then just marking it joined.
+    auto held = ResolveCollection(name_or_id);
+    if (held.ok()) {
+      KONGSI_RETURN_IF_ERROR(SetJoined(*held, true));
+      return held;
+    }
+    return Status::NotFound("no invitation to "" + name_or_id + "" (see `kongsi collection invites`)");
+  }
+  if (matches.size() > 1) {
+    return Status::InvalidArgument(""" + name_or_id + "" names " + std::to_string(matches.size()) +
+                                   " invitations; use the collection ID");
+  }
+  v1::Invite invite = *matches.front();
+  invite.set_joined(true);
+  std::lock_guard lock(mu_);
+  storage::WriteBatch b(*db_);
+  b.Put(storage::Family::kMeta, keys::Invite(invite.collection()), invite.SerializeAsString());
+  KONGSI_RETURN_IF_ERROR(db_->Write(b));
+  return invite.collection();
+}
+
+bool Node::Wants(const std::string& coll) const {
+  std::lock_guard lock(mu_);
+  if (collections_.count(coll)) return false;
+  std::string bytes;
+  v1::Invite invite;
+  return db_->Get(storage::Family::kMeta, keys::Invite(coll), &bytes).ok() && invite.ParseFromString(bytes) &&
+         invite.joined();
+}
+
+bool Node::Holds(const std::string& coll) const {
+  std::lock_guard lock(mu_);
+  return collections_.count(coll) > 0;
+}
+
 Status Node::SetJoined(const std::string& coll, bool joined) {
   std::lock_guard lock(mu_);
   auto it = collections_.find(coll);
@@ -330,11 +418,13 @@ Status Node::DiscardStaged(const std::string& import_id) {
   return db_->Write(b);
 }
 
-ReceiveOutcome Node::Receive(std::string_view signed_bytes) {
+ReceiveOutcome Node::Receive(std::string_view signed_bytes) { return Receive(signed_bytes, {}); }
+
+ReceiveOutcome Node::Receive(std::string_view signed_bytes, std::string_view expect_collection) {
   ReceiveOutcome out;
   {
     std::lock_guard lock(mu_);
-    out = ReceiveLocked(signed_bytes, false);
+    out = ReceiveLocked(signed_bytes, false, expect_collection);
     // HLC: local commits made after this one must carry a greater stamp.
     for (const auto& a : out.applied) clock_->Observe(a.hlc);
   }
@@ -342,8 +432,9 @@ ReceiveOutcome Node::Receive(std::string_view signed_bytes) {
   return out;
 }
 
-ReceiveOutcome Node::ReceiveLocked(std::string_view signed_bytes, bool from_pending) {
-  ReceiveOutcome out = CommitApplier(*this).Apply(signed_bytes, nullptr);
+ReceiveOutcome Node::ReceiveLocked(std::string_view signed_bytes, bool from_pending,
+                                   std::string_view expect_collection) {
+  ReceiveOutcome out = CommitApplier(*this).Apply(signed_bytes, nullptr, expect_collection);
   if (out.status == ReceiveStatus::kPending && !from_pending) {
     v1::SignedCommit sc;
     v1::Commit c;
@@ -440,8 +531,9 @@ Result<v1::StoredCommit> Node::GetCommit(const std::string& coll, const std::str
   return sc;
 }
 
-Status Node::ForEachChange(const std::string& coll, uint64_t after,
-                           const std::function<bool(uint64_t, const v1::StoredCommit&)>& fn) const {
+Status Node::ForEachChangeEntry(
+    const std::string& coll, uint64_t after,
+    const std::function<bool(uint64_t, const std::string&, uint64_t)>& fn) const {
   auto it = db_->NewIterator(storage::Family::kChanges, keys::Change(coll, after + 1),
                              storage::PrefixSuccessor(coll));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -449,15 +541,34 @@ Status Node::ForEachChange(const std::string& coll, uint64_t after,
     uint64_t local_seq = 0;
     (void)storage::ConsumeU64(&k, &local_seq);
     std::string_view v = it->value();
+    if (v.size() < kPublicKeyBytes) return Status::Corruption("change entry does not decode");
     std::string author(v.substr(0, kPublicKeyBytes));
     v.remove_prefix(kPublicKeyBytes);
     uint64_t seq = 0;
     if (!storage::ConsumeU64(&v, &seq)) return Status::Corruption("change entry does not decode");
-    auto sc = GetCommit(coll, author, seq);
-    if (!sc.ok()) return sc.status();
-    if (!fn(local_seq, *sc)) break;
+    if (!fn(local_seq, author, seq)) break;
   }
   return it->status();
+}
+
+Status Node::ForEachChange(const std::string& coll, uint64_t after,
+                           const std::function<bool(uint64_t, const v1::StoredCommit&)>& fn) const {
+  Status inner;
+  Status outer = ForEachChangeEntry(coll, after, [&](uint64_t local_seq, const std::string& author, uint64_t seq) {
+    auto sc = GetCommit(coll, author, seq);
+    if (!sc.ok()) {
+      inner = sc.status();
+      return false;
+    }
+    return fn(local_seq, *sc);
+  });
+  return inner.ok() ? outer : inner;
+}
+
+v1::Role Node::CurrentRole(const std::string& coll, const std::string& node_id) const {
+  std::lock_guard lock(mu_);
+  auto it = collections_.find(coll);
+  return it == collections_.end() ? v1::ROLE_NONE : it->second.acl.CurrentRole(node_id);
 }
 
 }  // namespace kongsi::node

@@ -51,6 +51,8 @@ const char* ReceiveStatusName(ReceiveStatus s);
 struct ReceiveOutcome {
   ReceiveStatus status = ReceiveStatus::kRejected;
   std::string reason;                   // why rejected / pending
+  std::string author;                   // of the commit, when it decoded
+  uint64_t seq = 0;
   std::vector<AppliedCommit> applied;   // this commit and any pending it released
 };
 
@@ -99,6 +101,20 @@ class Node {
   // Marks a collection this node was invited to as joined (or not).
   Status SetJoined(const std::string& coll, bool joined);
 
+  // ---- invitations: nothing arrives unasked ----
+  // A peer announced `coll`, which we do not hold: remember it as an
+  // invitation (no-op if held or already invited).
+  Status RecordInvite(const std::string& coll, const std::string& name, const std::string& from_node_id);
+  // Invitations not yet joined, oldest first.
+  std::vector<v1::Invite> Invites() const;
+  // Accepts the invitation to `name_or_id` (full hex ID, unique hex prefix of
+  // >= 6 chars, or the unique name of an invitation): from now on the node
+  // asks peers that announce it for its commits.
+  Result<std::string> Join(const std::string& name_or_id);
+  // Joined, but the genesis has not arrived yet.
+  bool Wants(const std::string& coll) const;
+  bool Holds(const std::string& coll) const;
+
   // ---- writes ----
   // Signs and applies one commit of `ops` by this node. Checked exactly as a
   // peer's commit would be; nothing changes on error.
@@ -118,6 +134,9 @@ class Node {
   // A commit from a peer (or a replayed one). Never throws; never applies
   // part of a commit.
   ReceiveOutcome Receive(std::string_view signed_bytes);
+  // The same, refusing a commit of any collection but `expect_collection`
+  // (a peer streams one collection per Commits frame).
+  ReceiveOutcome Receive(std::string_view signed_bytes, std::string_view expect_collection);
 
   // Held by anything that builds commits of this node (CommitOps takes it
   // itself): seqs and deps of local commits are then never raced.
@@ -136,6 +155,12 @@ class Node {
   // (which is causal). Stops when `fn` returns false.
   Status ForEachChange(const std::string& coll, uint64_t after,
                        const std::function<bool(uint64_t local_seq, const v1::StoredCommit&)>& fn) const;
+  // The same without reading the commits: (position, author, seq) only.
+  Status ForEachChangeEntry(const std::string& coll, uint64_t after,
+                            const std::function<bool(uint64_t local_seq, const std::string& author,
+                                                     uint64_t seq)>& fn) const;
+  // Current role of `node_id` (raw) in `coll`; ROLE_NONE if not held.
+  v1::Role CurrentRole(const std::string& coll, const std::string& node_id) const;
 
  private:
   Node() = default;
@@ -143,7 +168,8 @@ class Node {
   Status LoadCaches();
   Status RecoverStaging();
   // Caller holds mu_.
-  ReceiveOutcome ReceiveLocked(std::string_view signed_bytes, bool from_pending);
+  ReceiveOutcome ReceiveLocked(std::string_view signed_bytes, bool from_pending,
+                               std::string_view expect_collection = {});
   void ReleasePendingLocked(const std::string& coll, ReceiveOutcome* outcome);
   void Notify(const std::vector<AppliedCommit>& applied);
 

@@ -75,6 +75,10 @@ inline std::string AclEntry(std::string_view coll, std::string_view author, uint
   return k;
 }
 
+// Invitations live in the meta family.
+inline constexpr std::string_view kInvitePrefix = "invite/";
+inline std::string Invite(std::string_view coll) { return std::string(kInvitePrefix) + std::string(coll); }
+
 inline std::string Tag(std::string_view coll, std::string_view name) {
   return Dataset(coll, name);
 }
