@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 namespace kongsi::node {
 
@@ -10,6 +11,11 @@ bool OpPoint::Precedes(const OpPoint& later) const {
     return seq < later.seq || (seq == later.seq && index < later.index);
   }
   return later.deps.Get(author) >= seq;
+}
+
+bool OpPoint::Sees(const std::string& commit_author, uint64_t commit_seq) const {
+  if (commit_author == author) return commit_seq <= seq;
+  return deps.Get(commit_author) >= commit_seq;
 }
 
 const char* RoleName(v1::Role role) {
@@ -62,33 +68,70 @@ Member Acl::Evaluate(const std::string& org, const Filter& filter, const AclOp* 
 }
 
 v1::Role Acl::RoleAt(const std::string& org, const OpPoint& at) const {
-  return Evaluate(org, [&](const AclOp& op) { return op.at.Precedes(at); }, nullptr).role;
+  return Evaluate(org, [&](const AclOp& op) { return op.at.Precedes(at); }).role;
 }
 
-v1::Role Acl::CurrentRole(const std::string& org) const { return Evaluate(org, {}, nullptr).role; }
+v1::Role Acl::ValidRoleAt(const std::string& org, const OpPoint& at) const {
+  return Evaluate(org, [&](const AclOp& op) { return op.valid && op.at.Precedes(at); }).role;
+}
+
+v1::Role Acl::CurrentRole(const std::string& org) const {
+  return Evaluate(org, [](const AclOp& op) { return op.valid; }).role;
+}
 
 std::vector<Member> Acl::Members(const Filter& filter) const {
+  Filter counted = [&](const AclOp& op) { return op.valid && (!filter || filter(op)); };
   std::set<std::string> orgs;
   for (const auto& op : ops_) {
-    if (!filter || filter(op)) orgs.insert(op.org);
+    if (counted(op)) orgs.insert(op.org);
   }
   std::vector<Member> out;
-  for (const auto& org : orgs) out.push_back(Evaluate(org, filter, nullptr));
+  for (const auto& org : orgs) out.push_back(Evaluate(org, counted));
   return out;
 }
 
 int Acl::AdminsAfter(const OpPoint& at, const AclOp& extra) const {
-  Filter in_past = [&](const AclOp& op) { return op.at.Precedes(at); };
+  return AdminsWith([&](const AclOp& op) { return op.at.Precedes(at); }, extra);
+}
+
+int Acl::AdminsWith(const Filter& filter, const AclOp& extra) const {
   std::set<std::string> orgs;
   for (const auto& op : ops_) {
-    if (in_past(op)) orgs.insert(op.org);
+    if (filter(op)) orgs.insert(op.org);
   }
   orgs.insert(extra.org);
   int admins = 0;
   for (const auto& org : orgs) {
-    if (Evaluate(org, in_past, &extra).role == v1::ROLE_ADMIN) ++admins;
+    if (Evaluate(org, filter, &extra).role == v1::ROLE_ADMIN) ++admins;
   }
   return admins;
+}
+
+std::vector<AclLogEntry> Acl::Log() const {
+  std::vector<const AclOp*> sorted;
+  for (const auto& op : ops_) sorted.push_back(&op);
+  // A commit's causal past strictly grows along causality, so its size
+  // orders causally; author and seq make the order total.
+  std::sort(sorted.begin(), sorted.end(), [](const AclOp* a, const AclOp* b) {
+    return std::make_tuple(a->at.deps.Total(), a->at.author, a->at.seq, a->at.index) <
+           std::make_tuple(b->at.deps.Total(), b->at.author, b->at.seq, b->at.index);
+  });
+  std::vector<AclLogEntry> out;
+  for (const AclOp* op : sorted) {
+    AclLogEntry e;
+    e.author = op->at.author;
+    e.seq = op->at.seq;
+    e.hlc = op->at.hlc;
+    e.op_index = op->at.index;
+    e.kind = op->genesis ? AclLogEntry::Kind::kGenesis
+                         : op->revoke ? AclLogEntry::Kind::kRevoke : AclLogEntry::Kind::kGrant;
+    e.org = op->org;
+    e.role = op->role;
+    e.valid = op->valid;
+    e.invalid_reason = op->invalid_reason;
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 }  // namespace kongsi::node

@@ -6,6 +6,10 @@
 // (strong removal); otherwise the org has the highest role among its maximal
 // Grants. Never a timestamp tie-break: a revoked member can backdate its clock.
 //
+// Every op carries a validity (see node/validity.h, which judges them): roles
+// for admission (RoleAt, AdminsAfter) count every op held, so that refusing a
+// commit depends only on its causal past; everything else counts valid ops.
+//
 // Not thread-safe; the owner (Node) serialises access.
 #pragma once
 
@@ -30,6 +34,8 @@ struct OpPoint {
   // True when `this` op is in the causal past of `later` (ops earlier in the
   // same commit count as its past).
   bool Precedes(const OpPoint& later) const;
+  // True when commit (author, seq) is this op's commit or in its causal past.
+  bool Sees(const std::string& commit_author, uint64_t commit_seq) const;
 };
 
 struct AclOp {
@@ -38,6 +44,9 @@ struct AclOp {
   bool revoke = false;
   v1::Role role = v1::ROLE_NONE;  // for grants (genesis: admin)
   bool genesis = false;
+  // Judged by JudgeAcl (node/validity.h); every op of one commit shares it.
+  bool valid = true;
+  std::string invalid_reason;
 };
 
 struct Member {
@@ -46,6 +55,19 @@ struct Member {
   std::string granted_by;  // author public key of the deciding op
   uint64_t granted_hlc = 0;
   uint64_t granted_seq = 0;
+};
+
+// One Grant/Revoke (or the genesis) as the ACL log lists it.
+struct AclLogEntry {
+  std::string author;  // public key of the op's commit
+  uint64_t seq = 0;
+  uint64_t hlc = 0;
+  uint32_t op_index = 0;
+  enum class Kind { kGenesis, kGrant, kRevoke } kind = Kind::kGrant;
+  std::string org;  // raw node ID the op is about
+  v1::Role role = v1::ROLE_NONE;
+  bool valid = true;
+  std::string invalid_reason;
 };
 
 const char* RoleName(v1::Role role);
@@ -58,19 +80,33 @@ class Acl {
 
   void Add(AclOp op) { ops_.push_back(std::move(op)); }
   const std::vector<AclOp>& ops() const { return ops_; }
+  std::vector<AclOp>& mutable_ops() { return ops_; }
 
-  // Role of `org` seen from op point `at`: only ops in its causal past count.
+  // Role of `org` seen from op point `at`, counting every op in its causal
+  // past, valid or not (admission: a function of the causal past only).
   v1::Role RoleAt(const std::string& org, const OpPoint& at) const;
-  // Role of `org` counting every op (the node's current view).
+  // The same counting valid ops only.
+  v1::Role ValidRoleAt(const std::string& org, const OpPoint& at) const;
+  // Role of `org` counting every valid op (the node's current view).
   v1::Role CurrentRole(const std::string& org) const;
-  // Every org any op names, with its effective role under `filter` (all ops
-  // when empty), sorted by org. Members with ROLE_NONE are included.
+  // Every org a valid op names, with its effective role counting the valid
+  // ops `filter` admits (all valid ops when empty), sorted by org. Members
+  // with ROLE_NONE are included.
   std::vector<Member> Members(const Filter& filter = {}) const;
-  // Number of admins at `at` if `extra` were applied there too.
+  // The membership of `org` counting only the ops `filter` admits (all when
+  // empty), plus `extra` when not null.
+  Member Evaluate(const std::string& org, const Filter& filter, const AclOp* extra = nullptr) const;
+  // Number of admins at `at` if `extra` were applied there too, counting
+  // every op in its past (admission).
   int AdminsAfter(const OpPoint& at, const AclOp& extra) const;
+  // Number of admins among the orgs the ops `filter` admits name, counting
+  // those ops and `extra`.
+  int AdminsWith(const Filter& filter, const AclOp& extra) const;
+  // Every op in a causal order (by the size of its causal past, then
+  // author, seq, index), with its validity.
+  std::vector<AclLogEntry> Log() const;
 
  private:
-  Member Evaluate(const std::string& org, const Filter& filter, const AclOp* extra) const;
   std::vector<AclOp> ops_;
 };
 

@@ -3,10 +3,16 @@
 #include <openssl/sha.h>
 
 #include <chrono>
+#include <map>
+#include <set>
+#include <tuple>
 
+#include "node/invalidation.h"
 #include "node/op_validation.h"
 #include "node/record_merge.h"
+#include "node/schema_history.h"
 #include "node/store_keys.h"
+#include "node/validity.h"
 
 namespace kongsi::node {
 namespace {
@@ -47,6 +53,25 @@ bool IsGenesis(const v1::Commit& c) {
          c.ops(0).has_create_collection();
 }
 
+// The orgs whose stored commits a new ACL commit may re-judge: those its
+// Revokes are about (a new Grant cannot matter yet: no stored commit has it
+// in its deps), and for every ACL op whose verdict JudgeAcl changed, the org
+// it is about (whose roles moved) and its author's (whose commit flipped).
+std::set<std::string> OrgsToRejudge(const Acl& before, const Acl& after) {
+  std::map<std::tuple<std::string, uint64_t, uint32_t>, const AclOp*> old;
+  for (const auto& op : before.ops()) old[{op.at.author, op.at.seq, op.at.index}] = &op;
+  std::set<std::string> orgs;
+  for (const auto& op : after.ops()) {
+    auto it = old.find({op.at.author, op.at.seq, op.at.index});
+    if (it == old.end()) {
+      if (op.revoke) orgs.insert(op.org);
+    } else if (it->second->valid != op.valid || it->second->invalid_reason != op.invalid_reason) {
+      orgs.insert(op.org);
+      orgs.insert(NodeIdFromPublicKey(op.at.author));
+    }
+  }
+  return orgs;
+}
 }  // namespace
 
 std::string CollectionIdFor(std::string_view author, std::string_view nonce) {
@@ -84,6 +109,7 @@ Status CommitApplier::CheckStructure(const v1::Commit& c) const {
 
 Status CommitApplier::CheckOps(const v1::Commit& c, CollectionCache& scratch) const {
   const std::string author_id = NodeIdFromPublicKey(c.author());
+  CommitSchemas schemas(&scratch.datasets);
   for (int i = 0; i < c.ops_size(); ++i) {
     const v1::Op& op = c.ops(i);
     OpPoint at = PointOf(c, static_cast<uint32_t>(i));
@@ -101,40 +127,18 @@ Status CommitApplier::CheckOps(const v1::Commit& c, CollectionCache& scratch) co
                                            ", needs " + RoleName(need)));
     }
     switch (op.kind_case()) {
-      case v1::Op::kCreateDataset: {
-        const auto& cd = op.create_dataset();
-        KONGSI_RETURN_IF_ERROR(fail(CheckName("dataset", cd.name())));
-        KONGSI_RETURN_IF_ERROR(fail(CheckSchema(cd.schema())));
-        if (scratch.datasets.count(cd.name())) {
-          return fail(Status::AlreadyExists("dataset \"" + cd.name() + "\" already exists"));
-        }
-        v1::DatasetInfo info;
-        info.set_name(cd.name());
-        *info.mutable_schema() = cd.schema();
-        info.mutable_created_by()->set_author(c.author());
-        info.mutable_created_by()->set_seq(c.seq());
-        info.mutable_created_by()->set_hlc(c.hlc());
-        scratch.datasets[cd.name()] = info;
+      case v1::Op::kCreateDataset:
+      case v1::Op::kAddField:
+        KONGSI_RETURN_IF_ERROR(fail(schemas.Admit(op, at)));
         break;
-      }
-      case v1::Op::kAddField: {
-        auto it = scratch.datasets.find(op.add_field().dataset());
-        if (it == scratch.datasets.end()) {
-          return fail(Status::NotFound("no dataset \"" + op.add_field().dataset() + "\""));
-        }
-        v1::Schema next = it->second.schema();
-        *next.add_fields() = op.add_field().field();
-        KONGSI_RETURN_IF_ERROR(fail(CheckSchema(next)));
-        *it->second.mutable_schema() = next;
-        break;
-      }
       case v1::Op::kUpsert:
       case v1::Op::kDelete: {
+        // Against the schema at the commit's deps (node/schema_history.h).
         const std::string& ds = op.has_upsert() ? op.upsert().dataset() : op.delete_().dataset();
-        auto it = scratch.datasets.find(ds);
-        if (it == scratch.datasets.end()) return fail(Status::NotFound("no dataset \"" + ds + "\""));
-        KONGSI_RETURN_IF_ERROR(fail(op.has_upsert() ? CheckUpsert(op.upsert(), it->second.schema())
-                                                    : CheckKey(op.delete_().key(), it->second.schema())));
+        auto schema = schemas.SchemaFor(ds, at);
+        if (!schema.ok()) return fail(schema.status());
+        KONGSI_RETURN_IF_ERROR(fail(op.has_upsert() ? CheckUpsert(op.upsert(), **schema)
+                                                    : CheckKey(op.delete_().key(), **schema)));
         break;
       }
       case v1::Op::kGrant:
@@ -179,7 +183,7 @@ Status CommitApplier::CheckOps(const v1::Commit& c, CollectionCache& scratch) co
 }
 
 ReceiveOutcome CommitApplier::Apply(std::string_view signed_bytes, const std::string* staged_key,
-                                    std::string_view expect_collection) {
+                                    std::string_view expect_collection, bool refuse_invalid) {
   ReceiveOutcome out;
   auto reject = [&](const Status& s) {
     out.status = ReceiveStatus::kRejected;
@@ -259,27 +263,43 @@ ReceiveOutcome CommitApplier::Apply(std::string_view signed_bytes, const std::st
   }
 
   if (auto s = CheckOps(c, scratch); !s.ok()) return reject(s.WithContext(where));
+
+  // Validity (DESIGN §6): an ACL commit re-judges the ACL, then the stored
+  // commits of every org the changed verdicts are about.
+  Revalidation revalidation(*node_.db_, coll);
+  if (HoldsAclOps(c)) {
+    JudgeAcl(&scratch.acl);
+    std::set<std::string> orgs =
+        OrgsToRejudge(it == node_.collections_.end() ? Acl() : it->second.acl, scratch.acl);
+    if (auto s = revalidation.Rejudge(scratch.acl, scratch.vv, orgs); !s.ok()) return reject(s.WithContext(where));
+  }
+  Verdict verdict = JudgeCommit(scratch.acl, c.author(), c.seq(), VersionVector::FromProto(c.deps()), RoleNeeded(c));
+  if (!verdict.valid && refuse_invalid) {
+    return reject(Status::PermissionDenied(where + ": would be invalid: " + verdict.reason));
+  }
   AppliedCommit applied;
-  if (auto s = Write(c, signed_bytes, scratch, staged_key, &applied); !s.ok()) {
+  if (auto s = Write(c, signed_bytes, scratch, staged_key, verdict, &revalidation, &applied); !s.ok()) {
     return reject(s.WithContext(where));
   }
   node_.collections_[coll] = std::move(scratch);
   ++node_.counters_.commits_applied;
-  out.status = ReceiveStatus::kApplied;
+  if (!verdict.valid) ++node_.counters_.commits_invalid;
+  out.status = verdict.valid ? ReceiveStatus::kApplied : ReceiveStatus::kInvalid;
+  if (!verdict.valid) out.reason = where + ": stored, invalid: " + verdict.reason;
   out.applied.push_back(std::move(applied));
   return out;
 }
 
 Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
                             CollectionCache& scratch, const std::string* staged_key,
-                            AppliedCommit* applied) {
+                            const Verdict& verdict, Revalidation* revalidation, AppliedCommit* applied) {
   const std::string& coll = c.collection();
   storage::WriteBatch batch(*node_.db_);
   uint64_t local_seq = scratch.next_local_seq++;
 
   v1::StoredCommit sc;
   sc.set_signed_(std::string(signed_bytes));
-  sc.set_valid(true);
+  PutVerdict(&batch, coll, c.author(), c.seq(), verdict, &sc);
   sc.set_local_seq(local_seq);
   sc.set_received_ms(SystemNowMs());
   batch.Put(storage::Family::kCommits, keys::Commit(coll, c.author(), c.seq()), sc.SerializeAsString());
@@ -290,8 +310,13 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
   storage::AppendU64(&seq_bytes, c.seq());
   batch.Put(storage::Family::kVersions, keys::Version(coll, c.author()), seq_bytes);
 
-  // Records touched by this commit, read once and written once.
+  // Records touched by this commit, read once and written once; those
+  // commits whose verdict changed touched are recomputed first.
   std::map<std::string, v1::RecordState> records;
+  auto retagged = revalidation->Write(&batch, &records);
+  if (!retagged.ok()) return retagged.status();
+  std::set<std::string> tag_names = std::move(retagged).value();
+  std::vector<v1::TagInfo> new_tags;  // this commit's, if valid
   auto load = [&](const std::string& key) -> Result<v1::RecordState*> {
     auto [pos, inserted] = records.try_emplace(key);
     if (inserted) {
@@ -317,12 +342,16 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
       const std::string& ds = op.has_upsert() ? op.upsert().dataset() : op.delete_().dataset();
       const auto& key = op.has_upsert() ? op.upsert().key() : op.delete_().key();
       std::string rkey = keys::Record(coll, ds, storage::EncodeKey(key));
-      auto rec = load(rkey);
-      if (!rec.ok()) return rec.status();
-      if (op.has_upsert()) {
-        ApplyUpsert(*rec, op.upsert(), at);
-      } else {
-        ApplyDelete(*rec, op.delete_(), at);
+      // An invalid commit's ops are kept (history, and a later verdict may
+      // count them) but change nothing.
+      if (verdict.valid) {
+        auto rec = load(rkey);
+        if (!rec.ok()) return rec.status();
+        if (op.has_upsert()) {
+          ApplyUpsert(*rec, op.upsert(), at);
+        } else {
+          ApplyDelete(*rec, op.delete_(), at);
+        }
       }
       v1::RecordOp rop;
       *rop.mutable_by() = by;
@@ -343,24 +372,32 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
       e.set_genesis(true);
       batch.Put(storage::Family::kAcl, keys::AclEntry(coll, c.author(), c.seq(), i), e.SerializeAsString());
     } else if (op.has_tag()) {
-      // Tags are last-writer-wins by stamp: deterministic on every node.
-      std::string tkey = keys::Tag(coll, op.tag().name());
-      std::string bytes;
-      v1::TagInfo prior;
-      bool keep_prior = node_.db_->Get(storage::Family::kTags, tkey, &bytes).ok() &&
-                        prior.ParseFromString(bytes) && CompareStamps(prior.by(), by) > 0;
-      if (!keep_prior) {
-        v1::TagInfo t;
-        t.set_name(op.tag().name());
-        *t.mutable_vv() = op.tag().vv();
-        *t.mutable_by() = by;
-        t.set_note(c.note());
-        batch.Put(storage::Family::kTags, tkey, t.SerializeAsString());
-      }
+      // A tag is its greatest-stamped valid Tag op: deterministic on every
+      // node; every Tag op is kept so an invalidated one can fall back.
+      v1::TagInfo t;
+      t.set_name(op.tag().name());
+      *t.mutable_vv() = op.tag().vv();
+      *t.mutable_by() = by;
+      t.set_note(c.note());
+      batch.Put(storage::Family::kMeta, TagOpKey(coll, t.name(), c.author(), c.seq(), i), t.SerializeAsString());
+      tag_names.insert(t.name());
+      if (verdict.valid) new_tags.push_back(std::move(t));
     }
   }
+  for (const auto& name : tag_names) {
+    std::vector<v1::TagInfo> extra;
+    for (const auto& t : new_tags) {
+      if (t.name() == name) extra.push_back(t);
+    }
+    KONGSI_RETURN_IF_ERROR(RecomputeTag(*node_.db_, coll, name, extra, revalidation->facts(), &batch));
+  }
   for (const auto& [rkey, rec] : records) {
-    batch.Put(storage::Family::kRecords, rkey, rec.SerializeAsString());
+    // A record only invalid commits touched does not exist.
+    if (!rec.has_last_upsert() && !rec.has_last_delete()) {
+      batch.Delete(storage::Family::kRecords, rkey);
+    } else {
+      batch.Put(storage::Family::kRecords, rkey, rec.SerializeAsString());
+    }
   }
   for (const auto& [name, info] : scratch.datasets) {
     batch.Put(storage::Family::kDatasets, keys::Dataset(coll, name), info.SerializeAsString());
@@ -379,6 +416,7 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
   applied->local_seq = local_seq;
   applied->signed_bytes = std::string(signed_bytes);
   applied->op_count = c.ops_size();
+  applied->valid = verdict.valid;
   return Status::Ok();
 }
 

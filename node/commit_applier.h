@@ -7,7 +7,9 @@
 #include <string>
 
 #include "kongsi/v1/commit.pb.h"
+#include "node/invalidation.h"
 #include "node/node.h"
+#include "node/validity.h"
 
 namespace kongsi::node {
 
@@ -18,15 +20,18 @@ class CommitApplier {
   // `staged_key`, when set, is deleted from the staging family in the same
   // batch (an import's staged chain). Caller holds node.mu_.
   // `expect_collection`, when not empty, refuses commits of any other one.
+  // A commit judged invalid (DESIGN §6) is stored, marked invalid, unless
+  // `refuse_invalid` (this node's own new commits): then it is rejected.
   ReceiveOutcome Apply(std::string_view signed_bytes, const std::string* staged_key,
-                       std::string_view expect_collection = {});
+                       std::string_view expect_collection = {}, bool refuse_invalid = false);
 
  private:
   struct Admitted;
   Status CheckStructure(const v1::Commit& c) const;
   Status CheckOps(const v1::Commit& c, CollectionCache& scratch) const;
   Status Write(const v1::Commit& c, std::string_view signed_bytes, CollectionCache& scratch,
-               const std::string* staged_key, AppliedCommit* applied);
+               const std::string* staged_key, const Verdict& verdict, Revalidation* revalidation,
+               AppliedCommit* applied);
 
   Node& node_;
 };

@@ -3,8 +3,6 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
-#include <fstream>
-#include <sstream>
 #include <unordered_map>
 
 #include "node/csv_reader.h"
@@ -32,17 +30,6 @@ uint64_t Hash64(std::string_view data) {
   uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(h[i]);
   return v;
-}
-
-Result<std::string> ReadSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (ss.str().size() > kMaxSchemaJsonBytes) {
-    return Status::ResourceExhausted(path + ": schema file over " + std::to_string(kMaxSchemaJsonBytes) + " bytes");
-  }
-  return ss.str();
 }
 
 // Everything pass 2 needs to turn a row into an op.
@@ -79,18 +66,21 @@ Result<Plan> MakePlan(Node& node, const PublishOptions& o, const std::string& fi
   } else if (!existing.status().IsNotFound()) {
     return existing.status();
   } else {
-    if (!o.schema_path.empty()) {
-      auto text = ReadSmallFile(o.schema_path);
-      if (!text.ok()) return text.status();
-      auto parsed = ParseTableSchema(*text, o.schema_path);
-      if (!parsed.ok()) return parsed.status();
-      plan.schema = std::move(parsed).value();
-      plan.schema.set_declared_types(true);
+    if (o.schema || !o.schema_path.empty()) {
+      if (o.schema) {
+        plan.schema = *o.schema;
+      } else {
+        auto parsed = ReadTableSchemaFile(o.schema_path);
+        if (!parsed.ok()) return parsed.status();
+        plan.schema = std::move(parsed).value();
+      }
+      plan.schema.set_declared_types(!o.schema_inferred);
       if (!o.key_columns.empty()) {
         plan.schema.clear_primary_key();
         for (const auto& k : o.key_columns) plan.schema.add_primary_key(k);
       }
       KONGSI_RETURN_IF_ERROR(CheckHeaderMatchesSchema(plan.schema, header).WithContext(file));
+      KONGSI_RETURN_IF_ERROR(CheckKeyColumns(o.key_columns, header).WithContext(file));
     } else {
       KONGSI_RETURN_IF_ERROR(CheckKeyColumns(o.key_columns, header).WithContext(file));
       auto s = SchemaFromHeader(header, types, o.key_columns);

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,13 @@ struct PublishOptions {
   std::string message;
   // Called now and then with rows and bytes read so far (for progress bars).
   std::function<void(uint64_t rows, uint64_t bytes, int pass)> progress;
+  // An already parsed Table Schema (a datapackage.json resource's inline
+  // schema); used like schema_path, which must then be empty.
+  std::optional<v1::Schema> schema;
+  // The schema's types were inferred by Kongsi rather than declared by the
+  // publisher (a package Kongsi exported): keep each cell's source text, as
+  // for a CSV without a schema, so such a package re-imports unchanged.
+  bool schema_inferred = false;
 };
 
 struct PublishReport {

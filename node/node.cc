@@ -7,7 +7,9 @@
 
 #include "node/commit_applier.h"
 #include "node/op_validation.h"
+#include "node/schema_history.h"
 #include "node/store_keys.h"
+#include "node/validity.h"
 
 namespace kongsi::node {
 namespace {
@@ -15,6 +17,10 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string DbPath(const std::string& dir) { return (fs::path(dir) / "db").string(); }
+
+// Applied or stored invalid: in the log either way, so it releases pending
+// commits and goes to peers.
+bool Stored(ReceiveStatus s) { return s == ReceiveStatus::kApplied || s == ReceiveStatus::kInvalid; }
 
 // Staging keys: import id | 0x00 | n. A marker key `import id | 0x01` says
 // the whole chain was staged, so recovery may roll it forward.
@@ -30,6 +36,7 @@ const char* ReceiveStatusName(ReceiveStatus s) {
     case ReceiveStatus::kPending: return "pending";
     case ReceiveStatus::kRejected: return "rejected";
     case ReceiveStatus::kEquivocation: return "equivocation";
+    case ReceiveStatus::kInvalid: return "invalid";
   }
   return "?";
 }
@@ -131,6 +138,7 @@ Status Node::LoadCaches() {
       if (!info.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
         return Status::Corruption("dataset record does not decode");
       }
+      UpgradeLegacyDatasetInfo(&info);
       cache.datasets[info.name()] = info;
     }
     for (auto it = db_->NewPrefixIterator(storage::Family::kAcl, coll); it->Valid(); it->Next()) {
@@ -160,6 +168,7 @@ Status Node::LoadCaches() {
       }
       cache.acl.Add(std::move(op));
     }
+    JudgeAcl(&cache.acl);  // verdicts are not stored: a function of the ops
     auto last = db_->NewIterator(storage::Family::kChanges, coll, storage::PrefixSuccessor(coll));
     last->SeekToLast();
     if (last->Valid()) {
@@ -377,7 +386,7 @@ Result<AppliedCommit> Node::CommitOps(const std::string& coll, std::vector<v1::O
     auto it = collections_.find(coll);
     VersionVector base = it == collections_.end() ? VersionVector() : it->second.vv;
     v1::SignedCommit sc = BuildCommit(coll, base, std::move(ops), note);
-    out = CommitApplier(*this).Apply(sc.SerializeAsString(), nullptr);
+    out = CommitApplier(*this).Apply(sc.SerializeAsString(), nullptr, {}, /*refuse_invalid=*/true);
   }
   if (out.status != ReceiveStatus::kApplied) {
     return Status::InvalidArgument(out.reason);
@@ -394,7 +403,7 @@ Result<std::vector<AppliedCommit>> Node::ApplyStaged(const std::string& import_i
     for (auto it = db_->NewPrefixIterator(storage::Family::kStaging, StagingPrefix(import_id));
          it->Valid(); it->Next()) {
       std::string key(it->key());
-      auto out = CommitApplier(*this).Apply(it->value(), &key);
+      auto out = CommitApplier(*this).Apply(it->value(), &key, {}, /*refuse_invalid=*/true);
       if (out.status != ReceiveStatus::kApplied) {
         failure = Status::Internal("staged commit not applied: " + out.reason);
         break;
@@ -458,7 +467,7 @@ ReceiveOutcome Node::ReceiveLocked(std::string_view signed_bytes, bool from_pend
       }
     }
   }
-  if (out.status == ReceiveStatus::kApplied && !from_pending) {
+  if (Stored(out.status) && !from_pending) {
     // A copy: releasing pending commits grows out.applied.
     std::string coll = out.applied.front().collection;
     ReleasePendingLocked(coll, &out);
@@ -481,7 +490,7 @@ void Node::ReleasePendingLocked(const std::string& coll, ReceiveOutcome* outcome
       b.Delete(storage::Family::kPending, key);
       (void)db_->Write(b);
       --collections_[coll].pending;
-      if (r.status == ReceiveStatus::kApplied) {
+      if (Stored(r.status)) {
         for (auto& a : r.applied) outcome->applied.push_back(std::move(a));
         progress = true;
       }
@@ -569,6 +578,20 @@ v1::Role Node::CurrentRole(const std::string& coll, const std::string& node_id) 
   std::lock_guard lock(mu_);
   auto it = collections_.find(coll);
   return it == collections_.end() ? v1::ROLE_NONE : it->second.acl.CurrentRole(node_id);
+}
+
+Result<std::vector<AclLogEntry>> Node::AclLog(const std::string& coll) const {
+  std::lock_guard lock(mu_);
+  auto it = collections_.find(coll);
+  if (it == collections_.end()) return Status::NotFound("no collection " + HexId(coll));
+  return it->second.acl.Log();
+}
+
+Result<std::vector<Member>> Node::Members(const std::string& coll) const {
+  std::lock_guard lock(mu_);
+  auto it = collections_.find(coll);
+  if (it == collections_.end()) return Status::NotFound("no collection " + HexId(coll));
+  return it->second.acl.Members();
 }
 
 }  // namespace kongsi::node

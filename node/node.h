@@ -3,7 +3,10 @@
 // ACLs, schemas) of every collection. Every commit, local or from a peer,
 // goes through the same pipeline (DESIGN §7): decode -> signature ->
 // dedupe/equivocation -> deps (else pending) -> ACL -> schema -> apply in one
-// WriteBatch (log + materialized state + VV).
+// WriteBatch (log + materialized state + VV). A commit that passes those
+// checks but is judged invalid (DESIGN §6: e.g. cut by a revocation, see
+// node/validity.h) is stored marked invalid and changes no state; a later
+// ACL op can change verdicts, and the state follows (node/invalidation.h).
 //
 // Thread-safety: all methods may be called from any thread. Writes are
 // serialised by one mutex; reads go to RocksDB directly.
@@ -45,7 +48,9 @@ struct AppliedCommit {
   size_t op_count = 0;
 };
 
-enum class ReceiveStatus { kApplied, kDuplicate, kPending, kRejected, kEquivocation };
+// kInvalid: stored and forwarded like an applied commit, but judged invalid
+// (DESIGN §6: e.g. cut by a revocation), so it changes no state.
+enum class ReceiveStatus { kApplied, kDuplicate, kPending, kRejected, kEquivocation, kInvalid };
 const char* ReceiveStatusName(ReceiveStatus s);
 
 struct ReceiveOutcome {
@@ -73,6 +78,7 @@ struct NodeCounters {
   uint64_t commits_duplicate = 0;
   uint64_t commits_pending = 0;
   uint64_t equivocations = 0;
+  uint64_t commits_invalid = 0;  // stored invalid on arrival (also counted as applied)
 };
 
 class Node {
@@ -161,6 +167,14 @@ class Node {
                                                      uint64_t seq)>& fn) const;
   // Current role of `node_id` (raw) in `coll`; ROLE_NONE if not held.
   v1::Role CurrentRole(const std::string& coll, const std::string& node_id) const;
+
+  // ---- permissions (DESIGN §6) ----
+  // Every Grant and Revoke of `coll` (and its genesis) in causal order, with
+  // author, hlc and verdict (valid, or why not).
+  Result<std::vector<AclLogEntry>> AclLog(const std::string& coll) const;
+  // Every org the valid ACL ops name, with its role (ROLE_NONE: revoked) and
+  // the op that decided it (who granted, when).
+  Result<std::vector<Member>> Members(const std::string& coll) const;
 
  private:
   Node() = default;

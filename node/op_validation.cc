@@ -1,4 +1,5 @@
 #include "node/op_validation.h"
+#include "node/value_text.h"
 
 #include <algorithm>
 #include <set>
@@ -35,11 +36,7 @@ std::string TypeOf(const v1::Value& v) {
 
 }  // namespace
 
-bool IsKnownType(const std::string& type) {
-  static const std::set<std::string> kTypes = {"string", "integer", "number", "boolean",
-                                               "date",   "datetime", "any"};
-  return kTypes.count(type) > 0;
-}
+bool IsKnownType(const std::string& type) { return !type.empty() && IsKnownFieldType(type); }
 
 Status CheckName(const std::string& what, const std::string& name) {
   if (name.empty()) return Status::InvalidArgument(what + " name is empty");
@@ -96,7 +93,9 @@ Status CheckSchema(const v1::Schema& schema) {
 
 Status CheckValueType(const v1::Value& value, const v1::Field& field) {
   if (value.kind_case() == v1::Value::KIND_NOT_SET) return Status::Ok();
-  std::string want = field.type() == "any" ? "string" : field.type();
+  std::string want = field.type();
+  if (want == "year") want = "integer";
+  else if (want != "integer" && want != "number" && want != "boolean" && want != "date" && want != "datetime") want = "string";
   std::string got = TypeOf(value);
   if (got != want) {
     return Status::InvalidArgument("field \"" + field.name() + "\" is " + field.type() +

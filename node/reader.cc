@@ -12,8 +12,13 @@
 namespace kongsi::node {
 namespace {
 
-std::string ParseAuthorPrefix(std::string_view key_suffix) {
-  return std::string(key_suffix.substr(0, kPublicKeyBytes));
+// "author | seq" (32 raw bytes, then a big-endian u64): a change-feed value
+// or an invalid-commit index key suffix.
+bool ParseAuthorSeq(std::string_view bytes, std::string* author, uint64_t* seq) {
+  if (bytes.size() < kPublicKeyBytes) return false;
+  author->assign(bytes.substr(0, kPublicKeyBytes));
+  bytes.remove_prefix(kPublicKeyBytes);
+  return storage::ConsumeU64(&bytes, seq);
 }
 
 const std::string& DatasetOf(const v1::Op& op) {
@@ -47,8 +52,16 @@ class DigestBuilder {
 
 Reader::Reader(const Node& node, std::string collection)
     : node_(node), coll_(std::move(collection)), snapshot_(node.db().NewSnapshot()) {
+  facts_ = std::make_unique<CommitFacts>(node.db(), coll_, snapshot_.get());
   auto c = node.Collection(coll_);
   if (c.ok()) cache_ = std::move(c).value();
+  // A dataset made by an invalid commit was never made.
+  for (auto it = cache_.datasets.begin(); it != cache_.datasets.end();) {
+    const auto& by = it->second.created_by();
+    auto f = facts_->Get(by.author(), by.seq());
+    bool made = !it->second.has_created_by() || !f.ok() || (*f)->valid;
+    it = made ? std::next(it) : cache_.datasets.erase(it);
+  }
 }
 
 Reader::~Reader() = default;
@@ -110,39 +123,15 @@ Result<VersionVector> Reader::ResolveVersion(const std::string& spec) const {
   return vv;
 }
 
-Result<VersionVector> Reader::DepsOf(const std::string& author, uint64_t seq) const {
-  auto key = std::make_pair(author, seq);
-  auto it = deps_cache_.find(key);
-  if (it != deps_cache_.end()) return it->second;
-  auto stored = node_.GetCommit(coll_, author, seq);
-  if (!stored.ok()) return stored.status();
-  auto c = DecodeStoredCommit(*stored);
-  if (!c.ok()) return c.status();
-  if (deps_cache_.size() > 256) deps_cache_.clear();
-  return deps_cache_[key] = VersionVector::FromProto(c->deps());
-}
-
 Result<v1::RecordState> Reader::Replay(const std::string& record_key, const VersionVector& as_of) const {
-  v1::RecordState state;
-  auto it = node_.db().NewPrefixIterator(storage::Family::kRecordOps, keys::RecordOpsPrefix(record_key),
-                                         snapshot_.get());
-  for (; it->Valid(); it->Next()) {
-    v1::RecordOp rop;
-    if (!rop.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Status::Corruption("record op does not decode");
-    }
-    if (!as_of.Includes(rop.by().author(), rop.by().seq())) continue;
-    auto deps = DepsOf(rop.by().author(), rop.by().seq());
-    if (!deps.ok()) return deps.status();
-    OpPoint at{rop.by().author(), rop.by().seq(), rop.op_index(), *deps, rop.by().hlc()};
-    if (rop.op().has_upsert()) {
-      ApplyUpsert(&state, rop.op().upsert(), at);
-    } else if (rop.op().has_delete_()) {
-      ApplyDelete(&state, rop.op().delete_(), at);
-    }
-  }
-  KONGSI_RETURN_IF_ERROR(it->status());
-  return state;
+  return ReplayRecord(node_.db(), snapshot_.get(), record_key,
+                      [&](const v1::Provenance& by) -> Result<std::optional<VersionVector>> {
+                        if (!as_of.Includes(by.author(), by.seq())) return std::optional<VersionVector>();
+                        auto f = facts_->Get(by.author(), by.seq());
+                        if (!f.ok()) return f.status();
+                        if (!(*f)->valid) return std::optional<VersionVector>();
+                        return std::optional<VersionVector>((*f)->deps);
+                      });
 }
 
 Status Reader::ScanRecords(const std::string& dataset, const VersionVector* as_of,
@@ -300,38 +289,63 @@ Result<std::vector<ConflictEntry>> Reader::Conflicts(const std::string& dataset_
   return out;
 }
 
-Result<std::vector<LogEntry>> Reader::Log(size_t limit) const {
+Result<LogEntry> Reader::LogEntryOf(const std::string& author, uint64_t seq) const {
+  std::string bytes;
+  KONGSI_RETURN_IF_ERROR(
+      node_.db().Get(storage::Family::kCommits, keys::Commit(coll_, author, seq), &bytes, snapshot_.get()));
+  v1::StoredCommit stored;
+  if (!stored.ParseFromString(bytes)) return Status::Corruption("stored commit does not decode");
+  auto decoded = DecodeStoredCommit(stored);
+  if (!decoded.ok()) return decoded.status();
+  const v1::Commit& c = *decoded;
+  LogEntry e;
+  e.author = author;
+  e.seq = seq;
+  e.hlc = c.hlc();
+  e.local_seq = stored.local_seq();
+  e.note = c.note();
+  e.op_count = c.ops_size();
+  e.valid = stored.valid();
+  e.invalid_reason = stored.invalid_reason();
+  std::map<std::string, int> kinds;
+  for (const auto& op : c.ops()) {
+    std::string name = op.GetDescriptor()->oneof_decl(0)->name();
+    const auto* f = op.GetReflection()->GetOneofFieldDescriptor(op, op.GetDescriptor()->oneof_decl(0));
+    ++kinds[f ? f->name() : name];
+  }
+  for (const auto& [k, n] : kinds) e.op_summary.push_back(n > 1 ? k + " x" + std::to_string(n) : k);
+  return e;
+}
+
+Result<std::vector<LogEntry>> Reader::Log(size_t limit, bool invalid_only) const {
   std::vector<LogEntry> out;
+  if (invalid_only) {
+    // From the invalid-commit index, then newest first like the full log.
+    auto it = node_.db().NewPrefixIterator(storage::Family::kMeta, InvalidCommitsPrefix(coll_), snapshot_.get());
+    for (; it->Valid(); it->Next()) {
+      std::string author;
+      uint64_t seq = 0;
+      if (!ParseAuthorSeq(it->key().substr(InvalidCommitsPrefix(coll_).size()), &author, &seq)) {
+        return Status::Corruption("invalid-commit entry does not decode");
+      }
+      auto e = LogEntryOf(author, seq);
+      if (!e.ok()) return e.status();
+      out.push_back(std::move(e).value());
+    }
+    KONGSI_RETURN_IF_ERROR(it->status());
+    std::sort(out.begin(), out.end(), [](const LogEntry& a, const LogEntry& b) { return a.local_seq > b.local_seq; });
+    if (limit != 0 && out.size() > limit) out.resize(limit);
+    return out;
+  }
   auto it = node_.db().NewIterator(storage::Family::kChanges, coll_, storage::PrefixSuccessor(coll_),
                                    snapshot_.get());
   for (it->SeekToLast(); it->Valid() && (limit == 0 || out.size() < limit); it->Prev()) {
-    std::string_view v = it->value();
-    std::string author = ParseAuthorPrefix(v);
-    v.remove_prefix(kPublicKeyBytes);
+    std::string author;
     uint64_t seq = 0;
-    if (!storage::ConsumeU64(&v, &seq)) return Status::Corruption("change entry does not decode");
-    auto stored = node_.GetCommit(coll_, author, seq);
-    if (!stored.ok()) return stored.status();
-    auto decoded = DecodeStoredCommit(*stored);
-    if (!decoded.ok()) return decoded.status();
-    const v1::Commit& c = *decoded;
-    LogEntry e;
-    e.author = author;
-    e.seq = seq;
-    e.hlc = c.hlc();
-    e.local_seq = stored->local_seq();
-    e.note = c.note();
-    e.op_count = c.ops_size();
-    e.valid = stored->valid();
-    e.invalid_reason = stored->invalid_reason();
-    std::map<std::string, int> kinds;
-    for (const auto& op : c.ops()) {
-      std::string name = op.GetDescriptor()->oneof_decl(0)->name();
-      const auto* f = op.GetReflection()->GetOneofFieldDescriptor(op, op.GetDescriptor()->oneof_decl(0));
-      ++kinds[f ? f->name() : name];
-    }
-    for (const auto& [k, n] : kinds) e.op_summary.push_back(n > 1 ? k + " x" + std::to_string(n) : k);
-    out.push_back(std::move(e));
+    if (!ParseAuthorSeq(it->value(), &author, &seq)) return Status::Corruption("change entry does not decode");
+    auto e = LogEntryOf(author, seq);
+    if (!e.ok()) return e.status();
+    out.push_back(std::move(e).value());
   }
   KONGSI_RETURN_IF_ERROR(it->status());
   return out;
@@ -368,6 +382,11 @@ Result<std::string> Reader::Digest() const {
     d.Add(std::to_string(m.role));
   }
   for (const auto& t : Tags()) d.Add(t.SerializeAsString());
+  // Which commits are invalid is part of the state; the reasons' wording is not.
+  d.Add("invalid");
+  auto invalid = node_.db().NewPrefixIterator(storage::Family::kMeta, InvalidCommitsPrefix(coll_), snapshot_.get());
+  for (; invalid->Valid(); invalid->Next()) d.Add(invalid->key().substr(InvalidCommitsPrefix(coll_).size()));
+  KONGSI_RETURN_IF_ERROR(invalid->status());
   return d.Hex();
 }
 

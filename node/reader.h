@@ -4,6 +4,10 @@
 //
 // A Reader holds a RocksDB snapshot: everything it returns is of one
 // consistent moment. Not thread-safe; make one per request.
+//
+// Invalid commits (DESIGN §6) are in the log and in history, marked, but
+// count nowhere else: as-of reads replay valid commits only, and datasets
+// whose creating commit is invalid are not listed.
 #pragma once
 
 #include <functional>
@@ -13,6 +17,7 @@
 #include <vector>
 
 #include "kongsi/v1/state.pb.h"
+#include "node/invalidation.h"
 #include "node/node.h"
 
 namespace kongsi::node {
@@ -64,6 +69,7 @@ class Reader {
   ~Reader();
 
   const std::string& collection() const { return coll_; }
+  // The collection as of the snapshot, datasets of invalid commits left out.
   const CollectionCache& cache() const { return cache_; }
 
   // A tag name, or a version vector in text form (see FormatVersion).
@@ -85,23 +91,25 @@ class Reader {
       const std::string& dataset, const google::protobuf::RepeatedPtrField<v1::Value>& key) const;
   Result<std::vector<RecordDiff>> Diff(const VersionVector& from, const VersionVector& to) const;
   Result<std::vector<ConflictEntry>> Conflicts(const std::string& dataset_or_empty) const;
-  // Newest first; `limit` 0 means all.
-  Result<std::vector<LogEntry>> Log(size_t limit) const;
+  // Newest first (by local change position); `limit` 0 means all.
+  // `invalid_only`: only the commits judged invalid, with their reasons.
+  Result<std::vector<LogEntry>> Log(size_t limit, bool invalid_only = false) const;
   std::vector<v1::TagInfo> Tags() const;
   // SHA-256 (hex) over a canonical encoding of the materialized state:
   // collection, schemas, records with cells, provenance and conflicts, ACL,
-  // tags. Node-local things (change positions, peers, tokens) are left out.
+  // tags, and which commits are invalid. Node-local things (change
+  // positions, peers, tokens, reasons' wording) are left out.
   Result<std::string> Digest() const;
 
  private:
   Result<v1::RecordState> Replay(const std::string& record_key, const VersionVector& as_of) const;
-  Result<VersionVector> DepsOf(const std::string& author, uint64_t seq) const;
+  Result<LogEntry> LogEntryOf(const std::string& author, uint64_t seq) const;
 
   const Node& node_;
   std::string coll_;
   CollectionCache cache_;
   std::unique_ptr<storage::Snapshot> snapshot_;
-  mutable std::map<std::pair<std::string, uint64_t>, VersionVector> deps_cache_;
+  mutable std::unique_ptr<CommitFacts> facts_;
 };
 
 }  // namespace kongsi::node

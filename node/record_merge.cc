@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "node/store_keys.h"
+
 namespace kongsi::node {
 namespace {
 
@@ -146,6 +148,29 @@ void ApplyDelete(v1::RecordState* record, const v1::Delete& op, const OpPoint& a
     *record->mutable_key() = op.key();
   }
   ApplyDelete(record, at);
+}
+
+Result<v1::RecordState> ReplayRecord(const storage::Db& db, const storage::Snapshot* snapshot,
+                                     std::string_view record_key, const DepsLookup& deps_of) {
+  v1::RecordState state;
+  auto it = db.NewPrefixIterator(storage::Family::kRecordOps, keys::RecordOpsPrefix(record_key), snapshot);
+  for (; it->Valid(); it->Next()) {
+    v1::RecordOp rop;
+    if (!rop.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return Status::Corruption("record op does not decode");
+    }
+    auto deps = deps_of(rop.by());
+    if (!deps.ok()) return deps.status();
+    if (!deps->has_value()) continue;
+    OpPoint at{rop.by().author(), rop.by().seq(), rop.op_index(), **deps, rop.by().hlc()};
+    if (rop.op().has_upsert()) {
+      ApplyUpsert(&state, rop.op().upsert(), at);
+    } else if (rop.op().has_delete_()) {
+      ApplyDelete(&state, rop.op().delete_(), at);
+    }
+  }
+  KONGSI_RETURN_IF_ERROR(it->status());
+  return state;
 }
 
 bool IsLive(const v1::RecordState& record) {

@@ -11,11 +11,15 @@
 // A stamp is (hlc, author), compared lexicographically.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kongsi/v1/state.pb.h"
 #include "node/acl.h"
+#include "storage/db.h"
 
 namespace kongsi::node {
 
@@ -27,6 +31,14 @@ void ApplyDelete(v1::RecordState* record, const OpPoint& at);
 // The same, also taking the key (and its lexical text) from the greatest
 // Delete while the record has no Upsert.
 void ApplyDelete(v1::RecordState* record, const v1::Delete& op, const OpPoint& at);
+
+// Replays the kept ops of record `record_key` (the record_ops family, see
+// store_keys.h) onto an empty state. `deps_of` gives the deps of an op's
+// commit, or nullopt to leave the op out (an invalid commit, or one outside
+// an as-of version). Recomputation and as-of reads both go through here.
+using DepsLookup = std::function<Result<std::optional<VersionVector>>(const v1::Provenance& by)>;
+Result<v1::RecordState> ReplayRecord(const storage::Db& db, const storage::Snapshot* snapshot,
+                                     std::string_view record_key, const DepsLookup& deps_of);
 
 // What a reader sees of one cell.
 struct CellView {

@@ -147,6 +147,7 @@ void SyncSession::OnCommits(const v1::Commits& commits, uint64_t payload_bytes) 
       ReceiveOutcome out = node_.Receive(sc.SerializeAsString(), coll);
       switch (out.status) {
         case ReceiveStatus::kApplied:
+        case ReceiveStatus::kInvalid:  // stored, judged invalid (a cut): the peer has it all the same
         case ReceiveStatus::kDuplicate:
         case ReceiveStatus::kPending:
           if (out.status == ReceiveStatus::kDuplicate) ++stats_.commits_duplicate;

@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
 #include <cctype>
+#include <fstream>
 #include <unordered_map>
 
 #include "node/csv_reader.h"
@@ -153,12 +154,7 @@ void WritePretty(const json::value& v, int indent, std::string* out) {
 
 }  // namespace
 
-Result<v1::Schema> ParseTableSchema(std::string_view text, const std::string& source_name) {
-  if (text.size() > kMaxSchemaJsonBytes) {
-    return Status::ResourceExhausted(
-        fmt::format("{}: the schema is {} bytes, more than the limit of {} (kMaxSchemaJsonBytes)",
-                    source_name, text.size(), kMaxSchemaJsonBytes));
-  }
+Result<json::value> ParseJsonText(std::string_view text, const std::string& source_name) {
   json::stream_parser parser;
   boost::system::error_code ec;
   size_t consumed = parser.write(text.data(), text.size(), ec);
@@ -178,7 +174,46 @@ Result<v1::Schema> ParseTableSchema(std::string_view text, const std::string& so
     return Status::InvalidArgument(fmt::format("{}: not valid JSON at line {}, column {}: {}",
                                                source_name, line, column, ec.message()));
   }
-  return TableSchemaFromJson(parser.release(), source_name, "");
+  return parser.release();
+}
+
+Result<json::value> ReadJsonFile(const std::string& path, size_t max_bytes,
+                                 const char* limit_name) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(path + ": cannot open");
+  std::string text(max_bytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return Status::IoError(path + ": read failed");
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > max_bytes) {
+    return Status::ResourceExhausted(
+        fmt::format("{}: more than the limit of {} bytes ({})", path, max_bytes, limit_name));
+  }
+  return ParseJsonText(text, path);
+}
+
+std::string ToPrettyJson(const json::value& value) {
+  std::string out;
+  WritePretty(value, 0, &out);
+  out += "\n";
+  return out;
+}
+
+Result<v1::Schema> ParseTableSchema(std::string_view text, const std::string& source_name) {
+  if (text.size() > kMaxSchemaJsonBytes) {
+    return Status::ResourceExhausted(
+        fmt::format("{}: the schema is {} bytes, more than the limit of {} (kMaxSchemaJsonBytes)",
+                    source_name, text.size(), kMaxSchemaJsonBytes));
+  }
+  Result<json::value> doc = ParseJsonText(text, source_name);
+  if (!doc.ok()) return doc.status();
+  return TableSchemaFromJson(*doc, source_name, "");
+}
+
+Result<v1::Schema> ReadTableSchemaFile(const std::string& path) {
+  Result<json::value> doc = ReadJsonFile(path, kMaxSchemaJsonBytes, "kMaxSchemaJsonBytes");
+  if (!doc.ok()) return doc.status();
+  return TableSchemaFromJson(*doc, path, "");
 }
 
 Result<v1::Schema> TableSchemaFromJson(const json::value& doc, const std::string& source_name,
@@ -283,10 +318,7 @@ json::object TableSchemaToJsonObject(const v1::Schema& schema) {
 }
 
 std::string TableSchemaToJson(const v1::Schema& schema) {
-  std::string out;
-  WritePretty(TableSchemaToJsonObject(schema), 0, &out);
-  out += "\n";
-  return out;
+  return ToPrettyJson(TableSchemaToJsonObject(schema));
 }
 
 Status CheckKeyColumns(const std::vector<std::string>& key_columns,

@@ -29,11 +29,25 @@ namespace kongsi::node {
 inline constexpr size_t kMaxSchemaJsonBytes = size_t{1} << 20;  // 1 MiB
 // A schema has at most kMaxFields (node/csv_reader.h) fields, like a CSV row.
 
+// Parses JSON text (any document). Syntax errors are InvalidArgument naming
+// `source_name`, line and column ("x.json: not valid JSON at line 4, column
+// 2: syntax error"). The caller bounds the size.
+Result<boost::json::value> ParseJsonText(std::string_view text, const std::string& source_name);
+// Reads and parses the JSON file at `path`, refusing one over `max_bytes`
+// (ResourceExhausted naming `limit_name`); NotFound when it cannot be opened.
+Result<boost::json::value> ReadJsonFile(const std::string& path, size_t max_bytes,
+                                        const char* limit_name);
+// Indented JSON, two spaces per level, arrays of scalars on one line: what
+// people read in schema.json and datapackage.json files.
+std::string ToPrettyJson(const boost::json::value& value);
+
 // Parses a Table Schema JSON document. Errors are InvalidArgument naming
 // `source_name` and the JSON path, e.g.
 //   schema.json: fields[3].type: unknown type "money"
 //   schema.json: not valid JSON at line 4, column 2: syntax error
 Result<v1::Schema> ParseTableSchema(std::string_view json, const std::string& source_name);
+// Reads a Table Schema file (at most kMaxSchemaJsonBytes); errors name `path`.
+Result<v1::Schema> ReadTableSchemaFile(const std::string& path);
 // The same for an already parsed document (e.g. a datapackage.json
 // resource); `json_path` is where it sits ("resources[0].schema"), so errors
 // read "datapackage.json: resources[0].schema.fields[3].type: ...".

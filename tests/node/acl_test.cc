@@ -1,12 +1,15 @@
 // The ACL engine (DESIGN §6, normative), on the pure Acl class.
 #include "node/acl.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
 #include "node/identity.h"
+#include "node/validity.h"
 
 namespace kongsi::node {
 namespace {
@@ -18,6 +21,12 @@ const std::string kC(32, 'c');
 const std::string kOrgA = NodeIdFromPublicKey(kA);
 const std::string kOrgB = NodeIdFromPublicKey(kB);
 const std::string kOrgC = NodeIdFromPublicKey(kC);
+const std::string kW(32, 'w');
+const std::string kX(32, 'x');
+const std::string kY(32, 'y');
+const std::string kOrgW = NodeIdFromPublicKey(kW);
+const std::string kOrgX = NodeIdFromPublicKey(kX);
+const std::string kOrgY = NodeIdFromPublicKey(kY);
 
 VersionVector Vv(std::initializer_list<std::pair<std::string, uint64_t>> entries) {
   VersionVector vv;
@@ -219,8 +228,131 @@ TEST(AclTest, MembersListsEveryNamedOrgSortedWithItsRole) {
   // A filter restricts the ops that count.
   auto before_revoke = acl.Members([](const AclOp& op) { return op.at.seq <= 3; });
   for (const auto& m : before_revoke) {
-    if (m.org == kOrgB) EXPECT_EQ(m.role, v1::ROLE_WRITER);
+    if (m.org == kOrgB) {
+      EXPECT_EQ(m.role, v1::ROLE_WRITER);
+    }
   }
+}
+
+// ---- verdicts (JudgeAcl, JudgeCommit) ----
+
+using OpKey = std::tuple<std::string, uint64_t, uint32_t>;
+
+// The verdict of every op, judged with the ops added in every order: the
+// verdicts must not depend on it.
+std::map<OpKey, bool> JudgeEveryOrder(std::vector<AclOp> ops) {
+  std::vector<size_t> order(ops.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::map<OpKey, bool> first;
+  do {
+    Acl acl;
+    for (size_t i : order) acl.Add(ops[i]);
+    JudgeAcl(&acl);
+    std::map<OpKey, bool> verdicts;
+    for (const auto& op : acl.ops()) verdicts[{op.at.author, op.at.seq, op.at.index}] = op.valid;
+    if (first.empty()) first = verdicts;
+    EXPECT_EQ(verdicts, first);
+  } while (std::next_permutation(order.begin(), order.end()));
+  return first;
+}
+
+bool ValidIn(const std::map<OpKey, bool>& verdicts, const AclOp& op) {
+  return verdicts.at({op.at.author, op.at.seq, op.at.index});
+}
+
+Acl Judged(const std::vector<AclOp>& ops) {
+  Acl acl;
+  for (const auto& op : ops) acl.Add(op);
+  JudgeAcl(&acl);
+  return acl;
+}
+
+// C revokes B while B, concurrently, revokes W: B's revocation is cut (it
+// is not a mutual removal), so W keeps its role.
+TEST(AclVerdictTest, ARevokeByAConcurrentlyRevokedAdminDoesNothing) {
+  AclOp c_revokes_b = Revoke(At(kC, 1, Vv({{kA, 2}})), kOrgB);
+  AclOp b_revokes_w = Revoke(At(kB, 1, Vv({{kA, 2}})), kOrgW);
+  std::vector<AclOp> ops = {Genesis(kA), Grant(At(kA, 2), kOrgB, v1::ROLE_ADMIN),
+                            Grant(At(kA, 2, {}, 1), kOrgC, v1::ROLE_ADMIN),
+                            Grant(At(kA, 2, {}, 2), kOrgW, v1::ROLE_WRITER), c_revokes_b, b_revokes_w};
+  auto verdicts = JudgeEveryOrder(ops);
+  EXPECT_TRUE(ValidIn(verdicts, c_revokes_b));
+  EXPECT_FALSE(ValidIn(verdicts, b_revokes_w));
+  Acl acl = Judged(ops);
+  EXPECT_EQ(acl.CurrentRole(kOrgW), v1::ROLE_WRITER);
+  EXPECT_EQ(acl.CurrentRole(kOrgB), v1::ROLE_NONE);
+  EXPECT_EQ(acl.CurrentRole(kOrgC), v1::ROLE_ADMIN);
+  // Admission still counts every op: B's revocation is in the full ACL.
+  EXPECT_EQ(acl.RoleAt(kOrgW, At(kW, 1, Vv({{kA, 2}, {kB, 1}}))), v1::ROLE_NONE);
+  EXPECT_EQ(acl.ValidRoleAt(kOrgW, At(kW, 1, Vv({{kA, 2}, {kB, 1}}))), v1::ROLE_WRITER);
+}
+
+// Z revokes X; X, concurrently, makes Y admin; Y, having seen that but not
+// Z's revocation, revokes Z. A removal cycle through a delegation: both
+// revocations apply, the delegation is cut, all three are out. (Judging the
+// revocations one by one would flip forever: each defeats the other.)
+TEST(AclVerdictTest, ARemovalCycleThroughADelegationRemovesEveryoneInIt) {
+  const std::string kZ(32, 'z');
+  const std::string org_z = NodeIdFromPublicKey(kZ);
+  AclOp z_revokes_x = Revoke(At(kZ, 1, Vv({{kA, 2}})), kOrgX);
+  AclOp x_grants_y = Grant(At(kX, 1, Vv({{kA, 2}})), kOrgY, v1::ROLE_ADMIN);
+  AclOp y_revokes_z = Revoke(At(kY, 1, Vv({{kA, 2}, {kX, 1}})), org_z);
+  std::vector<AclOp> ops = {Genesis(kA), Grant(At(kA, 2), org_z, v1::ROLE_ADMIN),
+                            Grant(At(kA, 2, {}, 1), kOrgX, v1::ROLE_ADMIN), z_revokes_x, x_grants_y, y_revokes_z};
+  auto verdicts = JudgeEveryOrder(ops);
+  EXPECT_TRUE(ValidIn(verdicts, z_revokes_x));
+  EXPECT_TRUE(ValidIn(verdicts, y_revokes_z));
+  EXPECT_FALSE(ValidIn(verdicts, x_grants_y));
+  Acl acl = Judged(ops);
+  for (const auto& org : {kOrgX, kOrgY, org_z}) EXPECT_EQ(acl.CurrentRole(org), v1::ROLE_NONE);
+  EXPECT_EQ(acl.CurrentRole(kOrgA), v1::ROLE_ADMIN);
+}
+
+// B revokes W, then B and C revoke each other concurrently: the mutual
+// pair both apply, and B's earlier revocation of W, which C had not seen,
+// is cut like any other commit of B.
+TEST(AclVerdictTest, MutualRemovalSparesOnlyTheMutualRevocations) {
+  AclOp b_revokes_w = Revoke(At(kB, 1, Vv({{kA, 2}})), kOrgW);
+  AclOp c_revokes_b = Revoke(At(kC, 1, Vv({{kA, 2}})), kOrgB);
+  AclOp b_revokes_c = Revoke(At(kB, 2, Vv({{kA, 2}})), kOrgC);
+  std::vector<AclOp> ops = {Genesis(kA), Grant(At(kA, 2), kOrgB, v1::ROLE_ADMIN),
+                            Grant(At(kA, 2, {}, 1), kOrgC, v1::ROLE_ADMIN),
+                            Grant(At(kA, 2, {}, 2), kOrgW, v1::ROLE_WRITER), b_revokes_w, c_revokes_b, b_revokes_c};
+  auto verdicts = JudgeEveryOrder(ops);
+  EXPECT_TRUE(ValidIn(verdicts, c_revokes_b));
+  EXPECT_TRUE(ValidIn(verdicts, b_revokes_c));
+  EXPECT_FALSE(ValidIn(verdicts, b_revokes_w));
+  Acl acl = Judged(ops);
+  EXPECT_EQ(acl.CurrentRole(kOrgB), v1::ROLE_NONE);
+  EXPECT_EQ(acl.CurrentRole(kOrgC), v1::ROLE_NONE);
+  EXPECT_EQ(acl.CurrentRole(kOrgW), v1::ROLE_WRITER);
+}
+
+// Data commits: cut when the revoker had not seen them, unless their deps
+// hold a re-grant that follows the revocation; none when the role they
+// rely on came from an invalid grant.
+TEST(AclVerdictTest, JudgeCommitCutsAndReGrants) {
+  AclOp revoke = Revoke(At(kA, 3), kOrgW);
+  AclOp regrant = Grant(At(kA, 4), kOrgW, v1::ROLE_WRITER);
+  AclOp concurrent_grant = Grant(At(kB, 1, Vv({{kA, 2}})), kOrgW, v1::ROLE_WRITER);
+  Acl acl = Judged({Genesis(kA), Grant(At(kA, 2), kOrgW, v1::ROLE_WRITER),
+                    Grant(At(kA, 2, {}, 1), kOrgB, v1::ROLE_ADMIN), revoke, regrant, concurrent_grant});
+  // Seen by the revoker: stays valid; not seen: cut, naming the revocation.
+  Acl seen_one = Judged({Genesis(kA), Grant(At(kA, 2), kOrgW, v1::ROLE_WRITER), Revoke(At(kA, 3, Vv({{kW, 1}})), kOrgW),
+                         regrant});
+  EXPECT_TRUE(JudgeCommit(seen_one, kW, 1, Vv({{kA, 2}}), v1::ROLE_WRITER).valid);
+  Verdict cut = JudgeCommit(seen_one, kW, 2, Vv({{kA, 2}, {kW, 1}}), v1::ROLE_WRITER);
+  EXPECT_FALSE(cut.valid);
+  EXPECT_NE(cut.reason.find("cut by the revocation"), std::string::npos) << cut.reason;
+  // After seeing the re-grant: valid. A concurrent grant is no re-grant.
+  EXPECT_TRUE(JudgeCommit(acl, kW, 2, Vv({{kA, 4}, {kW, 1}}), v1::ROLE_WRITER).valid);
+  EXPECT_FALSE(JudgeCommit(acl, kW, 2, Vv({{kA, 2}, {kB, 1}, {kW, 1}}), v1::ROLE_WRITER).valid);
+  // A role from a grant by a cut admin counts for nothing.
+  Acl cut_admin = Judged({Genesis(kA), Grant(At(kA, 2), kOrgB, v1::ROLE_ADMIN), Revoke(At(kA, 3), kOrgB),
+                          Grant(At(kB, 1, Vv({{kA, 2}})), kOrgX, v1::ROLE_WRITER)});
+  Verdict none = JudgeCommit(cut_admin, kX, 1, Vv({{kA, 2}, {kB, 1}}), v1::ROLE_WRITER);
+  EXPECT_FALSE(none.valid);
+  EXPECT_NE(none.reason.find("none at its deps"), std::string::npos) << none.reason;
 }
 
 }  // namespace

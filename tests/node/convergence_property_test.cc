@@ -7,7 +7,11 @@
 //  - fresh nodes fed all signed commits in random orders, with duplicates,
 //    reach that same digest and the same visible records;
 //  - an as-of read at a causally closed prefix (an author's VV at some
-//    moment) equals a fresh node fed only the commits <= that VV.
+//    moment) equals a fresh node fed only the commits <= that VV;
+//  - schemas too: authors create a second dataset and add fields with
+//    clashing names (same name, other type or primary key) on what they have
+//    seen, so concurrent CreateDataset/AddField of one name happen, and every
+//    node ends with the same schema history, byte for byte.
 //
 // Runtime: nodes (RocksDB) are opened once per test and every property run
 // works in a new collection, so a "fresh node" is one that has never seen
@@ -16,6 +20,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -26,6 +31,7 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include "node/op_validation.h"
 #include "tests/node/test_cluster.h"
 
 namespace kongsi::node {
@@ -41,6 +47,7 @@ constexpr int kMaxSteps = 28;
 constexpr int kKeys = 4;
 constexpr int kReplicas = 2;
 const char kDataset[] = "t";
+const char kOther[] = "u";  // created during the history, maybe concurrently
 
 struct Cluster {
   TempDir dir{"kongsi_convergence"};
@@ -73,27 +80,109 @@ struct Cluster {
 int Pick(int lo, int hi) { return *rc::gen::resize(100, rc::gen::inRange(lo, hi)); }
 uint64_t ShuffleSeed() { return *rc::gen::resize(100, rc::gen::arbitrary<uint64_t>()); }
 
-v1::Value GenValue(int field) {
+// A small value domain per type, null one time in four.
+v1::Value GenValue(const std::string& type) {
   int pick = Pick(0, 4);
   if (pick == 0) return Null();
-  switch (field) {
-    case 0: return Str(std::string(1, static_cast<char>('x' + pick - 1)));  // x y z
-    case 1: return Int(pick - 1);                                           // 0 1 2
-    default: return Num(0.5 * pick);                                        // 0.5 1 1.5
-  }
+  if (type == "string") return Str(std::string(1, static_cast<char>('x' + pick - 1)));  // x y z
+  if (type == "integer") return Int(pick - 1);                                           // 0 1 2
+  return Num(0.5 * pick);                                                                // 0.5 1 1.5
 }
 
-v1::Op GenOp() {
-  int64_t key = Pick(0, kKeys);
-  if (Pick(0, 5) == 0) return DeleteOp(kDataset, {Int(key)});
-  static const char* kFields[] = {"a", "b", "c"};
-  std::vector<std::pair<std::string, v1::Value>> cells;
-  // A non-empty subset of the fields: partial upserts.
-  int mask = Pick(1, 8);
-  for (int f = 0; f < 3; ++f) {
-    if (mask & (1 << f)) cells.emplace_back(kFields[f], GenValue(f));
+v1::Value GenKeyValue(const std::string& type) {
+  int k = Pick(0, kKeys);
+  return type == "string" ? Str("k" + std::to_string(k)) : Int(k);
+}
+
+// An Upsert (a non-empty subset of the non-key fields: partial) or a Delete
+// of `ds`, valid under `schema`.
+v1::Op GenDataOp(const std::string& ds, const v1::Schema& schema) {
+  std::vector<v1::Value> key;
+  for (const auto& k : schema.primary_key()) key.push_back(GenKeyValue(FindField(schema, k)->type()));
+  if (Pick(0, 5) == 0) return DeleteOp(ds, std::move(key));
+  std::vector<const v1::Field*> columns;
+  for (const auto& f : schema.fields()) {
+    if (!IsKeyField(schema, f.name())) columns.push_back(&f);
   }
-  return UpsertOp(kDataset, {Int(key)}, std::move(cells));
+  std::vector<std::pair<std::string, v1::Value>> cells;
+  int mask = Pick(1, 1 << columns.size());
+  for (size_t f = 0; f < columns.size(); ++f) {
+    if (mask & (1 << f)) cells.emplace_back(columns[f]->name(), GenValue(columns[f]->type()));
+  }
+  return UpsertOp(ds, std::move(key), std::move(cells));
+}
+
+// "u" keyed by a string code, or (clashing) by an integer n.
+v1::Schema OtherSchema(bool keyed_by_code) {
+  v1::Schema s;
+  *s.add_fields() = FieldOf("code", "string");
+  *s.add_fields() = FieldOf("n", "integer");
+  s.add_primary_key(keyed_by_code ? "code" : "n");
+  return s;
+}
+
+v1::Op AddFieldOp(const std::string& ds, const std::string& name, const std::string& type) {
+  v1::Op op;
+  op.mutable_add_field()->set_dataset(ds);
+  *op.mutable_add_field()->mutable_field() = FieldOf(name, type);
+  return op;
+}
+
+// The current schema of `ds` on `node`, if it holds the dataset.
+std::optional<v1::Schema> HeldSchema(const Node& node, const std::string& coll, const std::string& ds) {
+  auto info = node.Dataset(coll, ds);
+  if (!info.ok()) return std::nullopt;
+  return info->schema();
+}
+
+// A schema op valid for an author holding schemas `t` and `u` (its commit
+// builds on all it holds), with names that clash across authors: "u" created
+// with one of two primary keys, fields "d" / "e" added to either dataset as
+// a string or an integer. Nothing when the pick is already there.
+std::optional<v1::Op> GenSchemaOp(const std::optional<v1::Schema>& t, const std::optional<v1::Schema>& u) {
+  const int pick = Pick(0, 3);
+  if (pick == 0) {
+    if (u) return std::nullopt;
+    return CreateDatasetOp(kOther, OtherSchema(Pick(0, 2) == 0));
+  }
+  const bool to_t = pick == 1 || !u;
+  const std::optional<v1::Schema>& held = to_t ? t : u;
+  const std::string name = Pick(0, 3) == 0 ? "e" : "d";
+  if (FindField(*held, name)) return std::nullopt;
+  return AddFieldOp(to_t ? kDataset : kOther, name, Pick(0, 2) == 0 ? "string" : "integer");
+}
+
+// The ops of one commit by `node`: maybe a schema op first, then data ops
+// against the schemas the node holds (the commit's deps are all it holds).
+std::vector<v1::Op> GenCommitOps(const Node& node, const std::string& coll) {
+  std::optional<v1::Schema> t = HeldSchema(node, coll, kDataset);
+  std::optional<v1::Schema> u = HeldSchema(node, coll, kOther);
+  std::vector<v1::Op> ops;
+  if (Pick(0, 3) == 0) {
+    if (auto op = GenSchemaOp(t, u)) ops.push_back(std::move(*op));
+  }
+  const int nops = Pick(1, kMaxOpsPerCommit + 1);
+  for (int i = 0; i < nops; ++i) {
+    bool other = u && Pick(0, 4) == 0;
+    ops.push_back(other ? GenDataOp(kOther, *u) : GenDataOp(kDataset, *t));
+  }
+  return ops;
+}
+
+// How many CreateDatasets (`field` empty) or AddFields of `field` the
+// history of `ds` on `node` holds.
+int SchemaOpCount(const Node& node, const std::string& coll, const std::string& ds, const std::string& field) {
+  auto info = node.Dataset(coll, ds);
+  if (!info.ok()) return 0;
+  return static_cast<int>(std::count_if(info->schema_ops().begin(), info->schema_ops().end(), [&](const auto& op) {
+    return field.empty() ? op.has_create() : op.has_add_field() && op.add_field().name() == field;
+  }));
+}
+
+// The schema history of `ds` on `node`, as stored bytes ("" when absent).
+std::string HistoryBytes(const Node& node, const std::string& coll, const std::string& ds) {
+  auto info = node.Dataset(coll, ds);
+  return info.ok() ? info->SerializeAsString() : std::string();
 }
 
 bool Accepted(ReceiveStatus s) {
@@ -185,9 +274,7 @@ void RunHistory(Cluster& cl) {
       const int a = Pick(0, n);
       if (made[a] >= kMaxCommitsPerAuthor) continue;
       Node& node = *cl.authors[a];
-      std::vector<v1::Op> ops;
-      const int nops = Pick(1, kMaxOpsPerCommit + 1);
-      for (int i = 0; i < nops; ++i) ops.push_back(GenOp());
+      std::vector<v1::Op> ops = GenCommitOps(node, coll);
       std::string bytes = Serialized(node.BuildCommit(coll, node.Version(coll), std::move(ops), "step"));
       ReceiveOutcome out = node.Receive(bytes);
       if (out.status != ReceiveStatus::kApplied) RC_FAIL("own commit not applied: " + out.reason);
@@ -233,10 +320,16 @@ void RunHistory(Cluster& cl) {
   const std::string digest = DigestOf(admin, coll);
   const VisibleTable visible = ScanVisible(admin, coll, kDataset);
   const auto states = States(admin, coll, nullptr);
+  const std::string history_t = HistoryBytes(admin, coll, kDataset);
+  const std::string history_u = HistoryBytes(admin, coll, kOther);
+  auto same_schemas = [&](const Node& node) {
+    return HistoryBytes(node, coll, kDataset) == history_t && HistoryBytes(node, coll, kOther) == history_u;
+  };
   for (int i = 0; i < n; ++i) {
     RC_ASSERT(cl.authors[i]->Version(coll) == full);
     RC_ASSERT(DigestOf(*cl.authors[i], coll) == digest);
     RC_ASSERT(States(*cl.authors[i], coll, nullptr) == states);
+    RC_ASSERT(same_schemas(*cl.authors[i]));
   }
 
   // Fresh nodes, all commits in random orders with duplicates.
@@ -246,6 +339,7 @@ void RunHistory(Cluster& cl) {
     RC_ASSERT(ScanVisible(*replica, coll, kDataset) == visible);
     RC_ASSERT(States(*replica, coll, nullptr) == states);
     RC_ASSERT(DigestOf(*replica, coll) == digest);
+    RC_ASSERT(same_schemas(*replica));
   }
 
   // As-of at a causal prefix == a fresh node fed only that prefix.
@@ -270,6 +364,10 @@ void RunHistory(Cluster& cl) {
   }
 
   RC_CLASSIFY(ConflictCount(admin, coll) > 0, "with conflicts");
+  RC_CLASSIFY(SchemaOpCount(admin, coll, kOther, "") > 1, "with concurrent CreateDatasets");
+  RC_CLASSIFY(SchemaOpCount(admin, coll, kDataset, "d") > 1 || SchemaOpCount(admin, coll, kDataset, "e") > 1 ||
+                  SchemaOpCount(admin, coll, kOther, "d") > 1 || SchemaOpCount(admin, coll, kOther, "e") > 1,
+              "with same-name AddFields");
   RC_CLASSIFY(exchanges > 0, "with exchanges");
   RC_TAG(n);
 }
@@ -387,6 +485,36 @@ TEST(Convergence, ConcurrentDeletesOfANeverUpsertedKeyConverge) {
   EXPECT_EQ(t.first_on_0, "applied");
   EXPECT_EQ(t.second_on_1, "applied");
   EXPECT_EQ(t.digest0, t.digest1);
+}
+
+// Two concurrent schema ops: valid whatever the order they arrive in, and
+// the same state after both.
+void ExpectBothValidInBothOrders(const TwoOrders& t) {
+  EXPECT_EQ(t.first_on_0, "applied");
+  EXPECT_EQ(t.second_on_0, "applied");
+  EXPECT_EQ(t.first_on_1, "applied");
+  EXPECT_EQ(t.second_on_1, "applied");
+  EXPECT_EQ(t.digest0, t.digest1);
+}
+
+// Concurrent AddFields: the schema appends them by stamp, not in arrival
+// order, so nodes that got them in different orders hold one schema and one
+// digest (DESIGN §4: state is a pure function of the set of commits).
+TEST(Convergence, ConcurrentAddFieldsGiveOneSchema) {
+  Cluster cl(3);
+  ASSERT_TRUE(cl.ok());
+  ExpectBothValidInBothOrders(
+      ConcurrentPair(cl, {AddFieldOp(kDataset, "d1", "string")}, {AddFieldOp(kDataset, "d2", "integer")}));
+}
+
+// Whether a commit is valid must not depend on arrival order. Two writers
+// concurrently create a dataset of the same name: neither saw the other's,
+// so both are valid on every node, and the greater stamp gives the schema.
+TEST(Convergence, ConcurrentCreateDatasetOfOneNameConverges) {
+  Cluster cl(3);
+  ASSERT_TRUE(cl.ok());
+  ExpectBothValidInBothOrders(ConcurrentPair(cl, {CreateDatasetOp(kOther, TestSchema())},
+                                             {CreateDatasetOp(kOther, OtherSchema(/*keyed_by_code=*/true))}));
 }
 
 }  // namespace

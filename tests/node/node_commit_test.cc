@@ -316,6 +316,30 @@ TEST_F(NodeCommitTest, ACommitAfterTheRevokeIsRejected) {
   EXPECT_TRUE(ScanVisible(*admin_, coll_, "t").empty());
 }
 
+// A commit the revoker had not seen is cut (DESIGN §6): stored and in the
+// version (so later commits of its author can still apply), but invalid.
+TEST_F(NodeCommitTest, ARevokeCutsTheConcurrentCommitsOfTheRevoked) {
+  std::string w = CommitOn(*writer_, {Set(7, "concurrent with the revoke")});
+  v1::Op revoke;
+  revoke.mutable_revoke()->set_org(writer_id_.node_id());
+  auto r = admin_->CommitOps(coll_, {revoke}, "revoke");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ReceiveOutcome out = admin_->Receive(w);
+  EXPECT_EQ(out.status, ReceiveStatus::kInvalid) << out.reason;
+  EXPECT_STREQ(ReceiveStatusName(out.status), "invalid");
+  EXPECT_THAT(out.reason, HasSubstr("cut by the revocation"));
+  EXPECT_EQ(ScanVisible(*admin_, coll_, "t").count("7"), 0u);
+  auto stored = admin_->GetCommit(coll_, writer_id_.public_key(), 1);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_FALSE(stored->valid());
+  EXPECT_EQ(admin_->Version(coll_).Get(writer_id_.public_key()), 1u);
+  EXPECT_EQ(admin_->counters().commits_invalid, 1u);
+  // The writer's node, on seeing the revoke, judges its own commit alike.
+  ASSERT_TRUE(SyncInto(*admin_, *writer_, coll_));
+  EXPECT_EQ(ScanVisible(*writer_, coll_, "t").count("7"), 0u);
+  EXPECT_EQ(DigestOf(*writer_, coll_), DigestOf(*admin_, coll_));
+}
+
 TEST_F(NodeCommitTest, ConflictsAndHistoryThroughTheReader) {
   std::string a = CommitOn(*admin_, {Set(1, "from-admin")});
   Tick();
