@@ -3,7 +3,7 @@
 BUILD ?= build
 JOBS ?= 2
 
-.PHONY: all deps build demo test clean
+.PHONY: all deps build demo test clean bench
 
 all: build
 
@@ -23,6 +23,16 @@ demo: build
 # Every test: unit, property, round-trip and end-to-end.
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 900
+
+# Benchmarks (bench/README.md): a Release build, the full suite, a table and
+# bench/results.json. PouchDB (figure 8) comes from npm when npm is present.
+BENCH_BUILD ?= build-release
+bench: deps
+	cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BENCH_BUILD) -j$(JOBS) --target kongsi kongsi_raw_ingest
+	if command -v npm >/dev/null && [ ! bench/pouchdb/node_modules/.package-lock.json -nt bench/pouchdb/package-lock.json ]; then \
+	  cd bench/pouchdb && npm ci --no-audit --no-fund; fi
+	python3 bench/run.py --bin $(BENCH_BUILD)/bin
 
 clean:
 	rm -rf $(BUILD)

@@ -8,6 +8,7 @@
 
 #include "node/identity.h"
 #include "server/cli_commands.h"
+#include "server/cli_output.h"
 
 namespace kongsi::server {
 namespace {
@@ -24,35 +25,51 @@ std::string OneLine(std::string text) {
   return text;
 }
 
-std::string DefaultDataDir() {
-  const char* env = std::getenv("KONGSI_DATA");
-  return env != nullptr && *env != '\0' ? env : "kongsi-data";
+std::string EnvOr(const char* name, std::string fallback) {
+  const char* env = std::getenv(name);
+  return env != nullptr && *env != '\0' ? env : fallback;
 }
 
 }  // namespace
 
-Result<std::unique_ptr<node::Node>> CliContext::OpenNode() const {
-  return node::Node::Open(data_dir);
-}
-
-Result<OpenedCollection> OpenCollection(const CliContext& ctx, const std::string& name_or_id) {
-  auto node = ctx.OpenNode();
-  if (!node.ok()) return node.status();
-  auto id = (*node)->ResolveCollection(name_or_id);
-  if (!id.ok()) return id.status();
-  return OpenedCollection{std::move(node).value(), std::move(id).value()};
+Result<ApiClient*> CliContext::Api() {
+  if (!api_) {
+    auto client = ConnectApi(data_dir, node_url, token, node_id);
+    if (!client.ok()) return client.status();
+    api_ = std::move(client).value();
+  }
+  return api_.get();
 }
 
 void OnRun(CLI::App* sub, CliContext& ctx, std::function<Status()> action) {
   sub->callback([&ctx, action = std::move(action)] { ctx.action = action; });
 }
 
-boost::json::object VersionJson(const node::VersionVector& vv) {
-  boost::json::object out;
-  for (const auto& [author, seq] : vv.entries()) {
-    out[node::NodeIdText(node::NodeIdFromPublicKey(author))] = seq;
+Status CallAndPrint(CliContext& ctx, const ApiCall& call,
+                    const std::function<void(const boost::json::value& doc)>& render) {
+  auto api = ctx.Api();
+  if (!api.ok()) return api.status();
+  auto doc = (*api)->Call(call);
+  if (!doc.ok()) return doc.status();
+  if (ctx.json) {
+    PrintJson(*ctx.out, *doc);
+    return Status::Ok();
   }
-  return out;
+  try {
+    render(*doc);
+  } catch (const std::exception& e) {
+    return Status::Internal("unexpected answer from the node to " + call.path + ": " + e.what());
+  }
+  return Status::Ok();
+}
+
+CLI::Validator NodeIdValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        auto id = node::ParseNodeId(text);
+        return id.ok() ? "" : id.status().message();
+      },
+      "NODEID");
 }
 
 int RunCli(int argc, char** argv) {
@@ -62,7 +79,9 @@ int RunCli(int argc, char** argv) {
   CliContext ctx;
   ctx.out = &std::cout;
   ctx.err = &std::cerr;
-  ctx.data_dir = DefaultDataDir();
+  ctx.data_dir = EnvOr("KONGSI_DATA", "kongsi-data");
+  ctx.node_url = EnvOr("KONGSI_NODE", "");
+  ctx.token = EnvOr("KONGSI_TOKEN", "");
 
   CLI::App app{"Kongsi: versioned, signed, mergeable datasets shared between organisations.",
                "kongsi"};
@@ -73,6 +92,13 @@ int RunCli(int argc, char** argv) {
   app.add_option("--data", ctx.data_dir,
                  "Data directory (default: $KONGSI_DATA, else ./kongsi-data)");
   app.add_flag("--json", ctx.json, "Print one JSON document instead of text");
+  app.add_option(
+      "--node", ctx.node_url,
+      "A node's API, http(s)://HOST:PORT (default: $KONGSI_NODE, else the node serving --data, "
+      "else --data itself)");
+  app.add_option("--token", ctx.token, "API token for --node (default: $KONGSI_TOKEN)");
+  app.add_option("--node-id", ctx.node_id, "The --node's ID, to check its https certificate")
+      ->check(NodeIdValidator());
 
   AddNodeCommands(app, ctx);
   AddCollectionCommands(app, ctx);
@@ -80,6 +106,9 @@ int RunCli(int argc, char** argv) {
   AddHistoryCommands(app, ctx);
   AddTagCommands(app, ctx);
   AddAclCommands(app, ctx);
+  AddTokenCommands(app, ctx);
+  AddPeerCommands(app, ctx);
+  AddServeCommands(app, ctx);
 
   if (argc <= 1) {
     std::cerr << app.help();

@@ -3,15 +3,12 @@
 //
 // Node IDs and roles are checked by CLI11 validators while parsing, so a
 // typo is a usage error (exit 2) before the node is even opened.
-#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "node/acl.h"
-#include "node/identity.h"
-#include "node/reader.h"
+#include "server/api_json.h"
 #include "server/cli_commands.h"
 #include "server/cli_output.h"
 
@@ -24,15 +21,6 @@ struct AclArgs {
   std::string role;
 };
 
-CLI::Validator NodeIdValidator() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        auto id = node::ParseNodeId(text);
-        return id.ok() ? "" : id.status().message();
-      },
-      "NODEID");
-}
-
 CLI::Validator RoleValidator() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
@@ -44,76 +32,34 @@ CLI::Validator RoleValidator() {
       "ROLE");
 }
 
-Status CommitAclOp(const CliContext& ctx, const std::string& collection, v1::Op op,
-                   const std::string& done) {
-  auto opened = OpenCollection(ctx, collection);
-  if (!opened.ok()) return opened.status();
-  std::vector<v1::Op> ops{std::move(op)};
-  auto applied = opened->node->CommitOps(opened->id, std::move(ops), done);
-  if (!applied.ok()) return applied.status();
-  if (ctx.json) {
-    PrintJson(*ctx.out,
-              boost::json::object{
-                  {"collection", node::HexId(opened->id)}, {"done", done}, {"seq", applied->seq}});
-  } else {
-    *ctx.out << done << '\n';
-  }
-  return Status::Ok();
+Status RunGrant(CliContext& ctx, const AclArgs& args) {
+  ApiCall call{"POST", ApiPath({"v1", "collections", args.collection, "acl"})};
+  call.body = boost::json::object{{"node_id", args.node_id}, {"role", args.role}};
+  return CallAndPrint(
+      ctx, call, [&](const boost::json::value& doc) { *ctx.out << Text(doc, "done") << '\n'; });
 }
 
-Status RunGrant(const CliContext& ctx, const AclArgs& args) {
-  auto org = node::ParseNodeId(args.node_id);  // validated while parsing
-  if (!org.ok()) return org.status();
-  v1::Role role;
-  if (!node::ParseRole(args.role, &role))
-    return Status::InvalidArgument("unknown role " + args.role);
-  v1::Op op;
-  op.mutable_grant()->set_org(*org);
-  op.mutable_grant()->set_role(role);
-  return CommitAclOp(ctx, args.collection, std::move(op),
-                     "granted " + args.role + " to " + node::NodeIdText(*org));
+Status RunRevoke(CliContext& ctx, const AclArgs& args) {
+  return CallAndPrint(
+      ctx, {"DELETE", ApiPath({"v1", "collections", args.collection, "acl", args.node_id})},
+      [&](const boost::json::value& doc) { *ctx.out << Text(doc, "done") << '\n'; });
 }
 
-Status RunRevoke(const CliContext& ctx, const AclArgs& args) {
-  auto org = node::ParseNodeId(args.node_id);
-  if (!org.ok()) return org.status();
-  v1::Op op;
-  op.mutable_revoke()->set_org(*org);
-  return CommitAclOp(ctx, args.collection, std::move(op), "revoked " + node::NodeIdText(*org));
-}
-
-Status RunList(const CliContext& ctx, const std::string& collection) {
-  auto opened = OpenCollection(ctx, collection);
-  if (!opened.ok()) return opened.status();
-  node::Reader reader(*opened->node, opened->id);
-  std::vector<node::Member> members = reader.cache().acl.Members();
-  const std::string& self = opened->node->identity().node_id();
-  auto by_label = [&](const node::Member& m) {
-    return m.granted_by.empty() ? std::string() : reader.AuthorLabel(m.granted_by);
-  };
-  if (ctx.json) {
-    boost::json::array out;
-    for (const auto& m : members) {
-      out.push_back(boost::json::object{{"node_id", node::NodeIdText(m.org)},
-                                        {"role", node::RoleName(m.role)},
-                                        {"granted_by", by_label(m)},
-                                        {"granted_seq", m.granted_seq},
-                                        {"time", m.granted_hlc ? HlcTime(m.granted_hlc) : ""},
-                                        {"self", m.org == self}});
-    }
-    PrintJson(*ctx.out, out);
-    return Status::Ok();
-  }
-  Table table({"NODE", "ROLE", "GRANTED BY", "TIME"});
-  for (const auto& m : members) {
-    std::string by = by_label(m);
-    table.AddRow({node::NodeIdText(m.org) + (m.org == self ? " (this node)" : ""),
-                  node::RoleName(m.role),
-                  by.empty() ? "-" : ShortId(by) + ":" + std::to_string(m.granted_seq),
-                  m.granted_hlc ? HlcTime(m.granted_hlc) : "-"});
-  }
-  table.Print(*ctx.out);
-  return Status::Ok();
+Status RunList(CliContext& ctx, const std::string& collection) {
+  return CallAndPrint(
+      ctx, {"GET", ApiPath({"v1", "collections", collection, "acl"})},
+      [&](const boost::json::value& doc) {
+        Table table({"NODE", "ROLE", "GRANTED BY", "TIME"});
+        for (const auto& m : doc.as_array()) {
+          std::string by = Text(m, "granted_by");
+          std::string time = Text(m, "time");
+          table.AddRow(
+              {Text(m, "node_id") + (m.at("self").as_bool() ? " (this node)" : ""), Text(m, "role"),
+               by.empty() ? "-" : CommitLabel(by, m.at("granted_seq").to_number<uint64_t>()),
+               time.empty() ? "-" : time});
+        }
+        table.Print(*ctx.out);
+      });
 }
 
 }  // namespace

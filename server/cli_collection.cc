@@ -1,9 +1,9 @@
-// `kongsi collection create|list`.
-#include <boost/json/array.hpp>
+// `kongsi collection create|list|invites|join`.
 #include <boost/json/object.hpp>
 #include <memory>
 #include <string>
 
+#include "server/api_json.h"
 #include "server/cli_commands.h"
 #include "server/cli_output.h"
 
@@ -15,62 +15,54 @@ struct CreateArgs {
   std::string description;
 };
 
-Status RunCreate(const CliContext& ctx, const CreateArgs& args) {
-  auto node = ctx.OpenNode();
-  if (!node.ok()) return node.status();
-  auto id = (*node)->CreateCollection(args.name, args.description);
-  if (!id.ok()) return id.status();
-  if (ctx.json) {
-    PrintJson(*ctx.out, boost::json::object{{"id", node::HexId(*id)}, {"name", args.name}});
-  } else {
-    *ctx.out << node::HexId(*id) << '\n';
-  }
-  return Status::Ok();
+Status RunCreate(CliContext& ctx, const CreateArgs& args) {
+  ApiCall call{"POST", "/v1/collections"};
+  call.body = boost::json::object{{"name", args.name}, {"description", args.description}};
+  return CallAndPrint(ctx, call,
+                      [&](const boost::json::value& doc) { *ctx.out << Text(doc, "id") << '\n'; });
 }
 
-Status RunList(const CliContext& ctx) {
-  auto opened = ctx.OpenNode();
-  if (!opened.ok()) return opened.status();
-  const node::Node& n = **opened;
-  boost::json::array json;
-  Table table({"ID", "NAME", "DATASETS", "VERSION", "JOINED"});
-  for (const auto& info : n.ListCollections()) {
-    auto cache = n.Collection(info.id());
-    if (!cache.ok()) return cache.status();
-    std::string datasets;
-    boost::json::array dataset_names;
-    for (const auto& [name, _] : cache->datasets) {
-      if (!datasets.empty()) datasets += ",";
-      datasets += name;
-      dataset_names.push_back(boost::json::string(name));
+Status RunList(CliContext& ctx) {
+  return CallAndPrint(ctx, {"GET", "/v1/collections"}, [&](const boost::json::value& doc) {
+    Table table({"ID", "NAME", "DATASETS", "VERSION", "JOINED"});
+    for (const auto& c : doc.as_array()) {
+      std::string datasets = JoinedText(c, "datasets", ",");
+      table.AddRow({Text(c, "id"), Text(c, "name"), datasets.empty() ? "-" : datasets,
+                    Text(c, "version_total"), c.at("joined").as_bool() ? "yes" : "no"});
     }
-    if (ctx.json) {
-      json.push_back(boost::json::object{{"id", node::HexId(info.id())},
-                                         {"name", info.name()},
-                                         {"description", info.description()},
-                                         {"datasets", std::move(dataset_names)},
-                                         {"version_total", cache->vv.Total()},
-                                         {"vv", VersionJson(cache->vv)},
-                                         {"joined", info.joined()}});
+    if (table.empty()) {
+      *ctx.out << "no collections (create one with `kongsi collection create NAME`)\n";
     } else {
-      table.AddRow({node::HexId(info.id()), info.name(), datasets.empty() ? "-" : datasets,
-                    std::to_string(cache->vv.Total()), info.joined() ? "yes" : "no"});
+      table.Print(*ctx.out);
     }
-  }
-  if (ctx.json) {
-    PrintJson(*ctx.out, json);
-  } else if (table.empty()) {
-    *ctx.out << "no collections (create one with `kongsi collection create NAME`)\n";
-  } else {
+  });
+}
+
+Status RunInvites(CliContext& ctx) {
+  return CallAndPrint(ctx, {"GET", "/v1/invites"}, [&](const boost::json::value& doc) {
+    if (doc.as_array().empty()) {
+      *ctx.out << "no invitations\n";
+      return;
+    }
+    Table table({"ID", "NAME", "FROM", "JOINED"});
+    for (const auto& i : doc.as_array()) {
+      table.AddRow({Text(i, "id"), Text(i, "name"), Text(i, "from"),
+                    i.at("joined").as_bool() ? "yes (waiting for its commits)" : "no"});
+    }
     table.Print(*ctx.out);
-  }
-  return Status::Ok();
+  });
+}
+
+Status RunJoin(CliContext& ctx, const std::string& collection) {
+  return CallAndPrint(
+      ctx, {"POST", ApiPath({"v1", "invites", collection, "join"})},
+      [&](const boost::json::value& doc) { *ctx.out << "joined " << Text(doc, "id") << '\n'; });
 }
 
 }  // namespace
 
 void AddCollectionCommands(CLI::App& app, CliContext& ctx) {
-  CLI::App* group = app.add_subcommand("collection", "Create and list collections");
+  CLI::App* group = app.add_subcommand("collection", "Create, list and join collections");
   group->require_subcommand(1);
 
   auto args = std::make_shared<CreateArgs>();
@@ -82,6 +74,17 @@ void AddCollectionCommands(CLI::App& app, CliContext& ctx) {
 
   CLI::App* list = group->add_subcommand("list", "List the collections on this node");
   OnRun(list, ctx, [&ctx] { return RunList(ctx); });
+
+  CLI::App* invites =
+      group->add_subcommand("invites", "Collections peers offered that this node does not hold");
+  OnRun(invites, ctx, [&ctx] { return RunInvites(ctx); });
+
+  auto join_coll = std::make_shared<std::string>();
+  CLI::App* join =
+      group->add_subcommand("join", "Accept an invitation: fetch the collection from peers");
+  join->add_option("collection", *join_coll, "Invitation name or collection ID (or unique prefix)")
+      ->required();
+  OnRun(join, ctx, [&ctx, join_coll] { return RunJoin(ctx, *join_coll); });
 }
 
 }  // namespace kongsi::server

@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "node/exporter.h"
-#include "node/importer.h"
-#include "node/reader.h"
+#include "node/table_schema.h"
+#include "server/api_json.h"
 #include "server/cli_commands.h"
 #include "server/cli_output.h"
+#include "server/data_file.h"
 
 namespace kongsi::server {
 namespace {
@@ -40,17 +40,6 @@ struct ExportArgs {
   bool provenance = false;
 };
 
-// `tab` and `\t` because a literal tab is awkward to type in a shell.
-bool ParseDelimiter(const std::string& text, char* out) {
-  if (text == "tab" || text == "\\t" || text == "\t")
-    *out = '\t';
-  else if (text == "," || text == ";" || text == "|")
-    *out = text[0];
-  else
-    return false;
-  return true;
-}
-
 // A one-line progress display on stderr, redrawn at most ten times a
 // second. Only used when stderr is a terminal: logs and pipes stay clean.
 class ProgressLine {
@@ -65,8 +54,10 @@ class ProgressLine {
     shown_ = true;
     std::string pct =
         total_ > 0 ? fmt::format(" {:3d}%", static_cast<int>(bytes * 100 / total_)) : "";
-    std::cerr << fmt::format("\r{}{} {} rows\033[K", pass <= 1 ? "checking  " : "publishing", pct,
-                             rows)
+    // Pass 0 is the upload to a running node, which counts bytes only.
+    const char* what = pass == 0 ? "uploading " : pass == 1 ? "checking  " : "publishing";
+    std::cerr << (pass == 0 ? fmt::format("\r{}{}\033[K", what, pct)
+                            : fmt::format("\r{}{} {} rows\033[K", what, pct, rows))
               << std::flush;
   }
   void Clear() {
@@ -80,83 +71,73 @@ class ProgressLine {
   std::chrono::steady_clock::time_point last_;
 };
 
-Status RunPublish(const CliContext& ctx, const PublishArgs& args) {
-  node::PublishOptions options;
-  if (!ParseDelimiter(args.delimiter, &options.delimiter)) {
-    return Status::InvalidArgument("unknown delimiter \"" + args.delimiter + "\"");
+// The schema travels as text (the `schema` query parameter): the node may
+// be elsewhere.
+Result<std::string> ReadSchema(const std::string& path) {
+  std::error_code ec;
+  uint64_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size > node::kMaxSchemaJsonBytes) {
+    return Status::ResourceExhausted(path + ": schema file over " +
+                                     std::to_string(node::kMaxSchemaJsonBytes) + " bytes");
   }
-  auto opened = OpenCollection(ctx, args.collection);
-  if (!opened.ok()) return opened.status();
-  options.collection = opened->id;
-  options.dataset = args.dataset;
-  options.key_columns = args.key;
-  options.schema_path = args.schema;
-  options.encoding = args.encoding;
-  options.message = args.message;
+  return ReadSmallFile(path, node::kMaxSchemaJsonBytes);
+}
+
+Status RunPublish(CliContext& ctx, const PublishArgs& args) {
+  ApiCall call{"PUT", ApiPath({"v1", "collections", args.collection, "datasets", args.dataset})};
+  if (!args.key.empty()) {
+    std::string keys;
+    for (const auto& k : args.key) keys += (keys.empty() ? "" : ",") + k;
+    call.query.emplace_back("key", keys);
+  }
+  call.query.emplace_back("delimiter", args.delimiter);
+  if (!args.encoding.empty()) call.query.emplace_back("encoding", args.encoding);
+  if (!args.message.empty()) call.query.emplace_back("message", args.message);
+  if (!args.schema.empty()) {
+    auto schema = ReadSchema(args.schema);
+    if (!schema.ok()) return schema.status();
+    call.query.emplace_back("schema", *schema);
+    call.query.emplace_back("schema_source", args.schema);
+  }
+  call.query.emplace_back("source", args.file);
+  call.upload_path = args.file;
 
   std::unique_ptr<ProgressLine> progress;
   if (isatty(STDERR_FILENO)) {
     std::error_code ec;
     uint64_t size = std::filesystem::file_size(args.file, ec);
     progress = std::make_unique<ProgressLine>(ec ? 0 : size);
-    options.progress = [p = progress.get()](uint64_t rows, uint64_t bytes, int pass) {
+    call.progress = [p = progress.get()](uint64_t rows, uint64_t bytes, int pass) {
       p->Update(rows, bytes, pass);
     };
   }
-  auto report = node::Publish(*opened->node, args.file, options);
-  progress.reset();
-  if (!report.ok()) return report.status();
-
-  node::Reader reader(*opened->node, opened->id);
-  std::string version = reader.FormatVersion(report->version);
-  if (ctx.json) {
-    boost::json::array notes;
-    for (const auto& n : report->notes) notes.push_back(boost::json::string(n));
-    PrintJson(*ctx.out, boost::json::object{{"collection", node::HexId(opened->id)},
-                                            {"dataset", args.dataset},
-                                            {"rows_read", report->rows_read},
-                                            {"rows_changed", report->rows_changed},
-                                            {"ops", report->ops},
-                                            {"commits", report->commits},
-                                            {"blank_rows_skipped", report->blank_rows_skipped},
-                                            {"created_dataset", report->created_dataset},
-                                            {"synthetic_key", report->synthetic_key},
-                                            {"version", version},
-                                            {"vv", VersionJson(report->version)},
-                                            {"notes", std::move(notes)}});
-    return Status::Ok();
-  }
-  KeyValues kv;
-  kv.Add("dataset", args.dataset + (report->created_dataset ? " (created)" : ""));
-  kv.Add("rows read", std::to_string(report->rows_read));
-  if (report->blank_rows_skipped > 0) {
-    kv.Add("blank rows", std::to_string(report->blank_rows_skipped) + " skipped");
-  }
-  kv.Add("rows changed", std::to_string(report->rows_changed));
-  kv.Add("ops", std::to_string(report->ops));
-  kv.Add("commits", std::to_string(report->commits));
-  kv.Add("version", version);
-  kv.Print(*ctx.out);
-  for (const auto& n : report->notes) *ctx.out << "note: " << n << '\n';
-  return Status::Ok();
+  return CallAndPrint(ctx, call, [&](const boost::json::value& doc) {
+    progress.reset();
+    KeyValues kv;
+    kv.Add("dataset", args.dataset + (doc.at("created_dataset").as_bool() ? " (created)" : ""));
+    kv.Add("rows read", Text(doc, "rows_read"));
+    if (doc.at("blank_rows_skipped").to_number<uint64_t>() > 0) {
+      kv.Add("blank rows", Text(doc, "blank_rows_skipped") + " skipped");
+    }
+    kv.Add("rows changed", Text(doc, "rows_changed"));
+    kv.Add("ops", Text(doc, "ops"));
+    kv.Add("commits", Text(doc, "commits"));
+    kv.Add("version", Text(doc, "version"));
+    kv.Print(*ctx.out);
+    for (const auto& n : doc.at("notes").as_array())
+      *ctx.out << "note: " << n.as_string().c_str() << '\n';
+  });
 }
 
-Status RunExport(const CliContext& ctx, const ExportArgs& args) {
-  node::ExportFormat format = ctx.json ? node::ExportFormat::kJson : node::ExportFormat::kCsv;
-  if (!args.format.empty() && !node::ParseExportFormat(args.format, &format)) {
-    return Status::InvalidArgument("unknown format \"" + args.format + "\"");
-  }
-  auto opened = OpenCollection(ctx, args.collection);
-  if (!opened.ok()) return opened.status();
-  node::Reader reader(*opened->node, opened->id);
-  std::optional<node::VersionVector> as_of;
-  if (!args.as_of.empty()) {
-    auto vv = reader.ResolveVersion(args.as_of);
-    if (!vv.ok()) return vv.status();
-    as_of = std::move(vv).value();
-  }
-  return node::ExportDataset(reader, args.dataset, format, as_of ? &*as_of : nullptr,
-                             args.provenance, *ctx.out);
+Status RunExport(CliContext& ctx, const ExportArgs& args) {
+  ApiCall call{"GET",
+               ApiPath({"v1", "collections", args.collection, "datasets", args.dataset, "export"})};
+  call.query.emplace_back("format", !args.format.empty() ? args.format : ctx.json ? "json" : "csv");
+  if (!args.as_of.empty()) call.query.emplace_back("as_of", args.as_of);
+  if (args.provenance) call.query.emplace_back("provenance", "true");
+  auto api = ctx.Api();
+  if (!api.ok()) return api.status();
+  return (*api)->Stream(call, *ctx.out);
 }
 
 }  // namespace

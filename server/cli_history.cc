@@ -1,13 +1,11 @@
 // `kongsi log`, `diff`, `history`, `conflicts`, `digest`: reading a
 // collection's past (DESIGN §4, §5).
 #include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "node/reader.h"
-#include "node/value_text.h"
+#include "server/api_json.h"
 #include "server/cli_commands.h"
 #include "server/cli_output.h"
 
@@ -36,260 +34,99 @@ struct ConflictArgs {
   std::string dataset;
 };
 
-std::string Join(const std::vector<std::string>& parts, const char* sep) {
-  std::string out;
-  for (const auto& p : parts) {
-    if (!out.empty()) out += sep;
-    out += p;
-  }
-  return out;
+// "AUTHOR8:seq" of an entry with "author" and "seq".
+std::string CommitOf(const boost::json::value& entry) {
+  return CommitLabel(Text(entry, "author"), entry.at("seq").to_number<uint64_t>());
 }
 
-// "AUTHOR8:seq": the commit as FormatVersion would name it.
-std::string CommitLabel(const node::Reader& reader, const std::string& author, uint64_t seq) {
-  return ShortId(reader.AuthorLabel(author)) + ":" + std::to_string(seq);
-}
-
-Status RunLog(const CliContext& ctx, const LogArgs& args) {
-  auto opened = OpenCollection(ctx, args.collection);
-  if (!opened.ok()) return opened.status();
-  node::Reader reader(*opened->node, opened->id);
-  auto log = reader.Log(args.limit);
-  if (!log.ok()) return log.status();
-  if (ctx.json) {
-    boost::json::array out;
-    for (const auto& e : *log) {
-      boost::json::array ops;
-      for (const auto& s : e.op_summary) ops.push_back(boost::json::string(s));
-      out.push_back(boost::json::object{{"author", reader.AuthorLabel(e.author)},
-                                        {"seq", e.seq},
-                                        {"hlc", e.hlc},
-                                        {"time", HlcTime(e.hlc)},
-                                        {"local_seq", e.local_seq},
-                                        {"ops", e.op_count},
-                                        {"summary", std::move(ops)},
-                                        {"note", e.note},
-                                        {"valid", e.valid},
-                                        {"invalid_reason", e.invalid_reason}});
+Status RunLog(CliContext& ctx, const LogArgs& args) {
+  ApiCall call{"GET", ApiPath({"v1", "collections", args.collection, "log"})};
+  if (args.limit > 0) call.query.emplace_back("limit", std::to_string(args.limit));
+  return CallAndPrint(ctx, call, [&](const boost::json::value& doc) {
+    Table table({"COMMIT", "TIME", "OPS", "NOTE"});
+    for (const auto& e : doc.as_array()) {
+      std::string note = Text(e, "note");
+      if (!e.at("valid").as_bool()) note = "INVALID (" + Text(e, "invalid_reason") + ") " + note;
+      table.AddRow({CommitOf(e), Text(e, "time"), JoinedText(e, "summary", ", "), note});
     }
-    PrintJson(*ctx.out, out);
-    return Status::Ok();
-  }
-  Table table({"COMMIT", "TIME", "OPS", "NOTE"});
-  for (const auto& e : *log) {
-    std::string note = e.note;
-    if (!e.valid) note = "INVALID (" + e.invalid_reason + ") " + note;
-    table.AddRow(
-        {CommitLabel(reader, e.author, e.seq), HlcTime(e.hlc), Join(e.op_summary, ", "), note});
-  }
-  table.Print(*ctx.out);
-  return Status::Ok();
+    table.Print(*ctx.out);
+  });
 }
 
-const char* KindName(node::RecordDiff::Kind kind) {
-  switch (kind) {
-    case node::RecordDiff::Kind::kAdded:
-      return "added";
-    case node::RecordDiff::Kind::kRemoved:
-      return "removed";
-    default:
-      return "changed";
-  }
-}
-
-Status RunDiff(const CliContext& ctx, const DiffArgs& args) {
-  auto opened = OpenCollection(ctx, args.collection);
-  if (!opened.ok()) return opened.status();
-  node::Reader reader(*opened->node, opened->id);
-  auto from = reader.ResolveVersion(args.from);
-  if (!from.ok()) return from.status().WithContext("--from");
-  node::VersionVector to = reader.cache().vv;
-  if (!args.to.empty()) {
-    auto v = reader.ResolveVersion(args.to);
-    if (!v.ok()) return v.status().WithContext("--to");
-    to = std::move(v).value();
-  }
-  auto diff = reader.Diff(*from, to);
-  if (!diff.ok()) return diff.status();
-  if (ctx.json) {
-    boost::json::array records;
-    for (const auto& d : *diff) {
-      boost::json::array changes;
-      for (const auto& c : d.changes) {
-        changes.push_back(boost::json::object{{"field", c.field},
-                                              {"before", node::ValueToJson(c.before)},
-                                              {"after", node::ValueToJson(c.after)}});
-      }
-      records.push_back(boost::json::object{{"dataset", d.dataset},
-                                            {"kind", KindName(d.kind)},
-                                            {"key", KeyJson(d.key)},
-                                            {"changes", std::move(changes)}});
+Status RunDiff(CliContext& ctx, const DiffArgs& args) {
+  ApiCall call{"GET", ApiPath({"v1", "collections", args.collection, "diff"})};
+  call.query.emplace_back("from", args.from);
+  if (!args.to.empty()) call.query.emplace_back("to", args.to);
+  return CallAndPrint(ctx, call, [&](const boost::json::value& doc) {
+    *ctx.out << "from " << Text(doc, "from") << "\nto   " << Text(doc, "to") << '\n';
+    const boost::json::array& records = doc.at("records").as_array();
+    if (records.empty()) {
+      *ctx.out << "no changes\n";
+      return;
     }
-    PrintJson(*ctx.out, boost::json::object{{"from", reader.FormatVersion(*from)},
-                                            {"to", reader.FormatVersion(to)},
-                                            {"records", std::move(records)}});
-    return Status::Ok();
-  }
-  *ctx.out << "from " << reader.FormatVersion(*from) << "\nto   " << reader.FormatVersion(to)
-           << '\n';
-  if (diff->empty()) {
-    *ctx.out << "no changes\n";
-    return Status::Ok();
-  }
-  // One line per record added or removed, one per cell changed: greppable.
-  for (const auto& d : *diff) {
-    std::string where = d.dataset + " [" + KeyText(d.key) + "]";
-    if (d.kind == node::RecordDiff::Kind::kRemoved) {
-      *ctx.out << "- " << where << '\n';
-    } else if (d.kind == node::RecordDiff::Kind::kAdded) {
-      std::vector<std::string> cells;
-      for (const auto& c : d.changes) cells.push_back(c.field + "=" + ValueLabel(c.after));
-      *ctx.out << "+ " << where << (cells.empty() ? "" : " " + Join(cells, ", ")) << '\n';
-    } else {
-      for (const auto& c : d.changes) {
-        *ctx.out << "~ " << where << " " << c.field << ": " << ValueLabel(c.before) << " -> "
-                 << ValueLabel(c.after) << '\n';
+    // One line per record added or removed, one per cell changed: greppable.
+    for (const auto& d : records) {
+      std::string where = Text(d, "dataset") + " [" + Text(d, "key_text") + "]";
+      std::string kind = Text(d, "kind");
+      const boost::json::array& changes = d.at("changes").as_array();
+      if (kind == "removed") {
+        *ctx.out << "- " << where << '\n';
+      } else if (kind == "added") {
+        std::string cells;
+        for (const auto& c : changes)
+          cells += (cells.empty() ? "" : ", ") + Text(c, "field") + "=" + Text(c, "after_text");
+        *ctx.out << "+ " << where << (cells.empty() ? "" : " " + cells) << '\n';
+      } else {
+        for (const auto& c : changes) {
+          *ctx.out << "~ " << where << " " << Text(c, "field") << ": " << Text(c, "before_text")
+                   << " -> " << Text(c, "after_text") << '\n';
+        }
       }
     }
-  }
-  return Status::Ok();
+  });
 }
 
-// Key values typed per the dataset's key fields, so "007" finds integer 7.
-Result<google::protobuf::RepeatedPtrField<v1::Value>> ParseKey(
-    const v1::Schema& schema, const std::vector<std::string>& text) {
-  if (static_cast<int>(text.size()) != schema.primary_key_size()) {
-    return Status::InvalidArgument(
-        "--key: the dataset's key has " + std::to_string(schema.primary_key_size()) +
-        " column(s) (" + Join({schema.primary_key().begin(), schema.primary_key().end()}, ",") +
-        "), got " + std::to_string(text.size()) + " value(s)");
-  }
-  google::protobuf::RepeatedPtrField<v1::Value> key;
-  for (int i = 0; i < schema.primary_key_size(); ++i) {
-    v1::Field field;
-    field.set_name(schema.primary_key(i));
-    for (const auto& f : schema.fields()) {
-      if (f.name() == schema.primary_key(i)) field = f;
+Status RunHistory(CliContext& ctx, const HistoryArgs& args) {
+  std::string key;
+  for (const auto& k : args.key) key += (key.empty() ? "" : ",") + k;
+  ApiCall call{"GET", ApiPath({"v1", "collections", args.collection, "datasets", args.dataset,
+                               "records", key, "history"})};
+  return CallAndPrint(ctx, call, [&](const boost::json::value& doc) {
+    Table table({"COMMIT", "TIME", "OP", "NOTE"});
+    for (const auto& h : doc.as_array()) {
+      table.AddRow({CommitOf(h), Text(h, "time"),
+                    (h.at("valid").as_bool() ? "" : "INVALID ") + Text(h, "summary"),
+                    Text(h, "note")});
     }
-    auto v = node::ParseValue(text[i], field, schema, /*keep_lexical=*/false);
-    if (!v.ok()) return v.status().WithContext("--key " + field.name());
-    *key.Add() = std::move(v).value();
-  }
-  return key;
+    table.Print(*ctx.out);
+  });
 }
 
-std::string OpText(const v1::Op& op) {
-  if (op.has_delete_()) return "delete";
-  if (!op.has_upsert()) return "other";
-  std::vector<std::string> cells;
-  for (const auto& c : op.upsert().cells())
-    cells.push_back(c.field() + "=" + ValueLabel(c.value()));
-  return "upsert " + Join(cells, ", ");
-}
-
-Status RunHistory(const CliContext& ctx, const HistoryArgs& args) {
-  auto opened = OpenCollection(ctx, args.collection);
-  if (!opened.ok()) return opened.status();
-  node::Reader reader(*opened->node, opened->id);
-  auto ds = reader.cache().datasets.find(args.dataset);
-  if (ds == reader.cache().datasets.end()) {
-    return Status::NotFound("no dataset \"" + args.dataset + "\" in collection " +
-                            reader.cache().info.name());
-  }
-  auto key = ParseKey(ds->second.schema(), args.key);
-  if (!key.ok()) return key.status();
-  auto history = reader.History(args.dataset, *key);
-  if (!history.ok()) return history.status();
-  if (history->empty()) {
-    return Status::NotFound("no record [" + KeyText(*key) + "] in dataset " + args.dataset);
-  }
-  if (ctx.json) {
-    boost::json::array out;
-    for (const auto& h : *history) {
-      boost::json::object cells;
-      if (h.op.has_upsert()) {
-        for (const auto& c : h.op.upsert().cells()) cells[c.field()] = node::ValueToJson(c.value());
+Status RunConflicts(CliContext& ctx, const ConflictArgs& args) {
+  ApiCall call{"GET", ApiPath({"v1", "collections", args.collection, "conflicts"})};
+  if (!args.dataset.empty()) call.query.emplace_back("dataset", args.dataset);
+  return CallAndPrint(ctx, call, [&](const boost::json::value& doc) {
+    if (doc.as_array().empty()) {
+      *ctx.out << "no conflicts\n";
+      return;
+    }
+    Table table({"DATASET", "KEY", "FIELD", "VALUE", "BY", "CONCURRENT"});
+    for (const auto& c : doc.as_array()) {
+      std::string losers;
+      for (const auto& l : c.at("losers").as_array()) {
+        losers += (losers.empty() ? "" : "; ") + Text(l, "value_text") + " by " + CommitOf(l);
       }
-      out.push_back(boost::json::object{{"author", reader.AuthorLabel(h.by.author())},
-                                        {"seq", h.by.seq()},
-                                        {"hlc", h.by.hlc()},
-                                        {"time", HlcTime(h.by.hlc())},
-                                        {"op_index", h.op_index},
-                                        {"op", h.op.has_delete_() ? "delete" : "upsert"},
-                                        {"cells", std::move(cells)},
-                                        {"valid", h.valid},
-                                        {"note", h.note}});
+      table.AddRow({Text(c, "dataset"), Text(c, "key_text"), Text(c, "field"),
+                    Text(c, "value_text"), CommitOf(c), losers});
     }
-    PrintJson(*ctx.out, out);
-    return Status::Ok();
-  }
-  Table table({"COMMIT", "TIME", "OP", "NOTE"});
-  for (const auto& h : *history) {
-    table.AddRow({CommitLabel(reader, h.by.author(), h.by.seq()), HlcTime(h.by.hlc()),
-                  (h.valid ? "" : "INVALID ") + OpText(h.op), h.note});
-  }
-  table.Print(*ctx.out);
-  return Status::Ok();
+    table.Print(*ctx.out);
+  });
 }
 
-Status RunConflicts(const CliContext& ctx, const ConflictArgs& args) {
-  auto opened = OpenCollection(ctx, args.collection);
-  if (!opened.ok()) return opened.status();
-  node::Reader reader(*opened->node, opened->id);
-  auto conflicts = reader.Conflicts(args.dataset);
-  if (!conflicts.ok()) return conflicts.status();
-  if (ctx.json) {
-    boost::json::array out;
-    for (const auto& c : *conflicts) {
-      boost::json::array losers;
-      for (const auto& l : c.losers) {
-        losers.push_back(boost::json::object{{"value", node::ValueToJson(l.value())},
-                                             {"author", reader.AuthorLabel(l.by().author())},
-                                             {"seq", l.by().seq()}});
-      }
-      out.push_back(boost::json::object{{"dataset", c.dataset},
-                                        {"key", KeyJson(c.key)},
-                                        {"field", c.field},
-                                        {"value", node::ValueToJson(c.value)},
-                                        {"author", reader.AuthorLabel(c.by.author())},
-                                        {"seq", c.by.seq()},
-                                        {"losers", std::move(losers)}});
-    }
-    PrintJson(*ctx.out, out);
-    return Status::Ok();
-  }
-  if (conflicts->empty()) {
-    *ctx.out << "no conflicts\n";
-    return Status::Ok();
-  }
-  Table table({"DATASET", "KEY", "FIELD", "VALUE", "BY", "CONCURRENT"});
-  for (const auto& c : *conflicts) {
-    std::vector<std::string> losers;
-    for (const auto& l : c.losers) {
-      losers.push_back(ValueLabel(l.value()) + " by " +
-                       CommitLabel(reader, l.by().author(), l.by().seq()));
-    }
-    table.AddRow({c.dataset, KeyText(c.key), c.field, ValueLabel(c.value),
-                  CommitLabel(reader, c.by.author(), c.by.seq()), Join(losers, "; ")});
-  }
-  table.Print(*ctx.out);
-  return Status::Ok();
-}
-
-Status RunDigest(const CliContext& ctx, const std::string& collection) {
-  auto opened = OpenCollection(ctx, collection);
-  if (!opened.ok()) return opened.status();
-  node::Reader reader(*opened->node, opened->id);
-  auto digest = reader.Digest();
-  if (!digest.ok()) return digest.status();
-  if (ctx.json) {
-    PrintJson(*ctx.out, boost::json::object{{"collection", node::HexId(opened->id)},
-                                            {"version", reader.FormatVersion(reader.cache().vv)},
-                                            {"digest", *digest}});
-  } else {
-    *ctx.out << *digest << '\n';
-  }
-  return Status::Ok();
+Status RunDigest(CliContext& ctx, const std::string& collection) {
+  return CallAndPrint(
+      ctx, {"GET", ApiPath({"v1", "collections", collection, "digest"})},
+      [&](const boost::json::value& doc) { *ctx.out << Text(doc, "digest") << '\n'; });
 }
 
 }  // namespace

@@ -1,19 +1,18 @@
 // `kongsi init`, `kongsi id`, `kongsi status`: the node itself.
 #include <fmt/format.h>
 
-#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <memory>
 #include <string>
-#include <vector>
 
-#include "node/reader.h"
+#include "node/node.h"
 #include "server/cli_commands.h"
 #include "server/cli_output.h"
 
 namespace kongsi::server {
 namespace {
 
+// Not an API call: there is no node to call until this has run.
 Status RunInit(const CliContext& ctx, const std::string& name) {
   auto node = node::Node::Init(ctx.data_dir, name);
   if (!node.ok()) return node.status();
@@ -28,97 +27,48 @@ Status RunInit(const CliContext& ctx, const std::string& name) {
   return Status::Ok();
 }
 
-Status RunId(const CliContext& ctx) {
-  auto node = ctx.OpenNode();
-  if (!node.ok()) return node.status();
-  const auto& id = (*node)->identity();
-  if (ctx.json) {
-    PrintJson(*ctx.out, boost::json::object{{"node_id", id.node_id_text()},
-                                            {"name", id.name()},
-                                            {"public_key", node::HexId(id.public_key())}});
-  } else {
-    *ctx.out << id.node_id_text() << '\n';
-  }
-  return Status::Ok();
+Status RunId(CliContext& ctx) {
+  return CallAndPrint(ctx, {"GET", "/v1/node"}, [&](const boost::json::value& doc) {
+    *ctx.out << Text(doc, "node_id") << '\n';
+  });
 }
 
-Status RunStatus(const CliContext& ctx) {
-  auto opened = ctx.OpenNode();
-  if (!opened.ok()) return opened.status();
-  const node::Node& n = **opened;
-  const auto& id = n.identity();
-  node::NodeCounters counters = n.counters();
-  std::vector<std::string> alarms = n.Alarms();
-
-  struct Row {
-    v1::CollectionInfo info;
-    node::CollectionCache cache;
-    std::string version;
-  };
-  std::vector<Row> rows;
-  for (const auto& info : n.ListCollections()) {
-    auto cache = n.Collection(info.id());
-    if (!cache.ok()) return cache.status();
-    node::Reader reader(n, info.id());
-    rows.push_back({info, std::move(cache).value(), {}});
-    rows.back().version = reader.FormatVersion(rows.back().cache.vv);
-  }
-
-  if (ctx.json) {
-    boost::json::array colls;
-    for (const auto& r : rows) {
-      colls.push_back(boost::json::object{{"id", node::HexId(r.info.id())},
-                                          {"name", r.info.name()},
-                                          {"joined", r.info.joined()},
-                                          {"version", r.version},
-                                          {"vv", VersionJson(r.cache.vv)},
-                                          {"commits", r.cache.vv.Total()},
-                                          {"datasets", r.cache.datasets.size()},
-                                          {"pending", r.cache.pending}});
-    }
-    boost::json::array alarm_json;
-    for (const auto& a : alarms) alarm_json.push_back(boost::json::string(a));
-    PrintJson(*ctx.out, boost::json::object{
-                            {"node_id", id.node_id_text()},
-                            {"name", id.name()},
-                            {"data_dir", n.data_dir()},
-                            {"collections", std::move(colls)},
-                            {"counters",
-                             boost::json::object{{"commits_applied", counters.commits_applied},
-                                                 {"commits_rejected", counters.commits_rejected},
-                                                 {"commits_duplicate", counters.commits_duplicate},
-                                                 {"commits_pending", counters.commits_pending},
-                                                 {"equivocations", counters.equivocations}}},
-                            {"alarms", std::move(alarm_json)}});
-    return Status::Ok();
-  }
-
+void PrintStatus(const CliContext& ctx, const boost::json::value& doc) {
+  const boost::json::value& counters = doc.at("counters");
+  const boost::json::array& alarms = doc.at("alarms").as_array();
   KeyValues kv;
-  kv.Add("node", id.node_id_text());
-  kv.Add("name", id.name());
-  kv.Add("data dir", n.data_dir());
-  // Counters are this process's: a CLI run only sees what opening the node
-  // did (e.g. rolling a staged import forward); `serve` reports its own.
-  kv.Add("commits", fmt::format("{} applied, {} rejected, {} duplicate, {} pending",
-                                counters.commits_applied, counters.commits_rejected,
-                                counters.commits_duplicate, counters.commits_pending));
-  kv.Add("equivocations", std::to_string(counters.equivocations));
+  kv.Add("node", Text(doc, "node_id"));
+  kv.Add("name", Text(doc, "name"));
+  kv.Add("data dir", Text(doc, "data_dir"));
+  // Counters are those of the process that answered: the daemon's when one
+  // serves the data dir, else only what opening the node did.
+  kv.Add("commits",
+         fmt::format("{} applied, {} rejected, {} duplicate, {} pending",
+                     Text(counters, "commits_applied"), Text(counters, "commits_rejected"),
+                     Text(counters, "commits_duplicate"), Text(counters, "commits_pending")));
+  kv.Add("equivocations", Text(counters, "equivocations"));
   kv.Add("alarms", alarms.empty() ? "none" : std::to_string(alarms.size()));
+  kv.Add("served by", doc.at("serving").as_bool() ? "the running node (kongsi serve)"
+                                                  : "this command (no node running)");
   kv.Print(*ctx.out);
-  for (const auto& a : alarms) *ctx.out << "  alarm: " << a << '\n';
+  for (const auto& a : alarms) *ctx.out << "  alarm: " << a.as_string().c_str() << '\n';
   *ctx.out << '\n';
-  if (rows.empty()) {
+  const boost::json::array& colls = doc.at("collections").as_array();
+  if (colls.empty()) {
     *ctx.out << "no collections (create one with `kongsi collection create NAME`)\n";
-    return Status::Ok();
+    return;
   }
   Table table({"COLLECTION", "ID", "COMMITS", "DATASETS", "PENDING", "VERSION"});
-  for (const auto& r : rows) {
-    table.AddRow({r.info.name() + (r.info.joined() ? "" : " (invited)"), node::HexId(r.info.id()),
-                  std::to_string(r.cache.vv.Total()), std::to_string(r.cache.datasets.size()),
-                  std::to_string(r.cache.pending), r.version});
+  for (const auto& c : colls) {
+    table.AddRow({Text(c, "name") + (c.at("joined").as_bool() ? "" : " (invited)"), Text(c, "id"),
+                  Text(c, "commits"), Text(c, "datasets"), Text(c, "pending"), Text(c, "version")});
   }
   table.Print(*ctx.out);
-  return Status::Ok();
+}
+
+Status RunStatus(CliContext& ctx) {
+  return CallAndPrint(ctx, {"GET", "/v1/status"},
+                      [&](const boost::json::value& doc) { PrintStatus(ctx, doc); });
 }
 
 }  // namespace

@@ -1,12 +1,7 @@
 #include "server/cli_output.h"
 
 #include <algorithm>
-#include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
-#include <ctime>
-
-#include "node/value_text.h"
 
 namespace kongsi::server {
 namespace {
@@ -64,45 +59,19 @@ void PrintJson(std::ostream& out, const boost::json::value& doc) {
   out << boost::json::serialize(doc) << '\n';
 }
 
-std::string ValueLabel(const v1::Value& value) {
-  switch (value.kind_case()) {
-    case v1::Value::KIND_NOT_SET:
-      return "null";
-    case v1::Value::kIntegerValue:
-    case v1::Value::kNumberValue:
-    case v1::Value::kBooleanValue:
-      return node::RenderText(value);
-    default:
-      return boost::json::serialize(boost::json::value(node::RenderText(value)));
-  }
+std::string Text(const boost::json::value& obj, std::string_view key) {
+  const boost::json::value& v = obj.as_object().at(key);
+  if (v.is_string()) return std::string(v.get_string());
+  return boost::json::serialize(v);
 }
 
-std::string KeyText(const google::protobuf::RepeatedPtrField<v1::Value>& key) {
+std::string JoinedText(const boost::json::value& obj, std::string_view key, const char* separator) {
   std::string out;
-  for (int i = 0; i < key.size(); ++i) {
-    if (i > 0) out += ",";
-    out += node::RenderText(key.Get(i));
+  for (const auto& item : obj.as_object().at(key).as_array()) {
+    if (!out.empty()) out += separator;
+    out += item.is_string() ? std::string(item.get_string()) : boost::json::serialize(item);
   }
   return out;
-}
-
-boost::json::array KeyJson(const google::protobuf::RepeatedPtrField<v1::Value>& key) {
-  boost::json::array out;
-  for (const auto& v : key) out.push_back(node::ValueToJson(v));
-  return out;
-}
-
-std::string HlcTime(uint64_t hlc) {
-  std::time_t secs = static_cast<std::time_t>((hlc >> 16) / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf, n);
-}
-
-std::string ShortId(std::string_view node_id_text) {
-  return std::string(node_id_text.substr(0, 8));
 }
 
 }  // namespace kongsi::server

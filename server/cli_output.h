@@ -1,20 +1,14 @@
 // Printing for the `kongsi` CLI: aligned plain-text tables and key/value
-// blocks for people, one Boost.JSON document for scripts, and the short
-// renderings of values, keys, versions and times both share.
+// blocks for people, one Boost.JSON document for scripts, and reading the
+// API's answers as text.
 #pragma once
 
-#include <google/protobuf/repeated_ptr_field.h>
-
-#include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
-#include <cstdint>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include "kongsi/v1/value.pb.h"
 
 namespace kongsi::server {
 
@@ -48,18 +42,11 @@ class KeyValues {
 // Serializes `doc` as one line followed by a newline.
 void PrintJson(std::ostream& out, const boost::json::value& doc);
 
-// A value for people, unambiguous: null as `null`, text-like values quoted
-// with JSON escapes, numbers and booleans as their source text.
-std::string ValueLabel(const v1::Value& value);
-// Primary-key values as their source text joined by ",": the form
-// `history --key` reads back.
-std::string KeyText(const google::protobuf::RepeatedPtrField<v1::Value>& key);
-// Typed key values for JSON output.
-boost::json::array KeyJson(const google::protobuf::RepeatedPtrField<v1::Value>& key);
-// The wall-clock part of an HLC as UTC "YYYY-MM-DDTHH:MM:SSZ".
-std::string HlcTime(uint64_t hlc);
-// The first 8 characters of a node ID text: enough to tell nodes apart in
-// a table (the same prefix Reader::FormatVersion uses).
-std::string ShortId(std::string_view node_id_text);
+// obj[key] as text: a string as it is, a number or boolean as JSON writes
+// it. Throws (std::out_of_range, std::invalid_argument) when `obj` is not
+// an object with `key`: CallAndPrint turns that into an error.
+std::string Text(const boost::json::value& obj, std::string_view key);
+// The elements of the array obj[key] as text, joined by `separator`.
+std::string JoinedText(const boost::json::value& obj, std::string_view key, const char* separator);
 
 }  // namespace kongsi::server

@@ -1,12 +1,10 @@
 // `kongsi tag create|list`: names for versions, made by Tag ops and
 // replicated like data (DESIGN §1, §5).
-#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <memory>
 #include <string>
-#include <vector>
 
-#include "node/reader.h"
+#include "server/api_json.h"
 #include "server/cli_commands.h"
 #include "server/cli_output.h"
 
@@ -19,74 +17,30 @@ struct TagArgs {
   std::string message;
 };
 
-Status RunTagCreate(const CliContext& ctx, const TagArgs& args) {
-  auto opened = OpenCollection(ctx, args.collection);
-  if (!opened.ok()) return opened.status();
-  node::VersionVector current;
-  {
-    node::Reader reader(*opened->node, opened->id);
-    for (const auto& t : reader.Tags()) {
-      // Tags merge last-writer-wins across nodes; locally, moving a tag by
-      // accident would silently change what `--as-of NAME` means.
-      if (t.name() == args.name) {
-        return Status::AlreadyExists("tag \"" + args.name + "\" already names version " +
-                                     reader.FormatVersion(node::VersionVector::FromProto(t.vv())));
-      }
-    }
-    current = reader.cache().vv;
-  }
-  v1::Op op;
-  op.mutable_tag()->set_name(args.name);
-  *op.mutable_tag()->mutable_vv() = current.ToProto();
-  std::vector<v1::Op> ops{op};
-  auto applied = opened->node->CommitOps(opened->id, std::move(ops), args.message);
-  if (!applied.ok()) return applied.status();
-
-  node::Reader reader(*opened->node, opened->id);
-  std::string version = reader.FormatVersion(current);
-  if (ctx.json) {
-    PrintJson(*ctx.out, boost::json::object{{"name", args.name},
-                                            {"version", version},
-                                            {"vv", VersionJson(current)},
-                                            {"note", args.message}});
-  } else {
-    *ctx.out << "tag " << args.name << " -> " << version << '\n';
-  }
-  return Status::Ok();
+Status RunTagCreate(CliContext& ctx, const TagArgs& args) {
+  ApiCall call{"POST", ApiPath({"v1", "collections", args.collection, "tags"})};
+  call.body = boost::json::object{{"name", args.name}, {"message", args.message}};
+  return CallAndPrint(ctx, call, [&](const boost::json::value& doc) {
+    *ctx.out << "tag " << Text(doc, "name") << " -> " << Text(doc, "version") << '\n';
+  });
 }
 
-Status RunTagList(const CliContext& ctx, const std::string& collection) {
-  auto opened = OpenCollection(ctx, collection);
-  if (!opened.ok()) return opened.status();
-  node::Reader reader(*opened->node, opened->id);
-  std::vector<v1::TagInfo> tags = reader.Tags();
-  if (ctx.json) {
-    boost::json::array out;
-    for (const auto& t : tags) {
-      node::VersionVector vv = node::VersionVector::FromProto(t.vv());
-      out.push_back(boost::json::object{{"name", t.name()},
-                                        {"version", reader.FormatVersion(vv)},
-                                        {"vv", VersionJson(vv)},
-                                        {"author", reader.AuthorLabel(t.by().author())},
-                                        {"seq", t.by().seq()},
-                                        {"time", HlcTime(t.by().hlc())},
-                                        {"note", t.note()}});
-    }
-    PrintJson(*ctx.out, out);
-    return Status::Ok();
-  }
-  if (tags.empty()) {
-    *ctx.out << "no tags\n";
-    return Status::Ok();
-  }
-  Table table({"TAG", "VERSION", "BY", "TIME", "NOTE"});
-  for (const auto& t : tags) {
-    table.AddRow({t.name(), reader.FormatVersion(node::VersionVector::FromProto(t.vv())),
-                  ShortId(reader.AuthorLabel(t.by().author())) + ":" + std::to_string(t.by().seq()),
-                  HlcTime(t.by().hlc()), t.note()});
-  }
-  table.Print(*ctx.out);
-  return Status::Ok();
+Status RunTagList(CliContext& ctx, const std::string& collection) {
+  return CallAndPrint(
+      ctx, {"GET", ApiPath({"v1", "collections", collection, "tags"})},
+      [&](const boost::json::value& doc) {
+        if (doc.as_array().empty()) {
+          *ctx.out << "no tags\n";
+          return;
+        }
+        Table table({"TAG", "VERSION", "BY", "TIME", "NOTE"});
+        for (const auto& t : doc.as_array()) {
+          table.AddRow({Text(t, "name"), Text(t, "version"),
+                        CommitLabel(Text(t, "author"), t.at("seq").to_number<uint64_t>()),
+                        Text(t, "time"), Text(t, "note")});
+        }
+        table.Print(*ctx.out);
+      });
 }
 
 }  // namespace

@@ -1,17 +1,23 @@
 // End-to-end tests of the `kongsi` command line: real processes on a temp
 // data dir, checking stdout, stderr and exit codes as a script would.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -331,6 +337,141 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
                 .code,
             2);
   EXPECT_EQ(Kongsi("--help").code, 0);
+}
+
+// ---- with a node running: the same commands go through its HTTP API ----
+
+extern "C" char** environ;
+
+class CliServeTest : public CliTest {
+ protected:
+  void TearDown() override {
+    StopServe();
+    CliTest::TearDown();
+  }
+
+  // `kongsi serve` on free loopback ports; returns once serve.json names
+  // its API (bounded: a serve that does not come up fails the test).
+  void StartServe() {
+    std::string binary = KONGSI_BINARY, data = data_.string(), log = (dir_ / "serve.log").string();
+    std::vector<std::string> args = {binary,          "--data",      data,           "serve",
+                                     "--peer-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    ASSERT_EQ(posix_spawn(&serve_pid_, binary.c_str(), &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    for (int i = 0; i < 300; ++i) {
+      std::string info = ReadFile(data_ / "serve.json");
+      if (info.find("\"api_url\":\"http") != std::string::npos) {
+        serve_ = json::parse(info);
+        return;
+      }
+      ASSERT_EQ(waitpid(serve_pid_, nullptr, WNOHANG), 0)
+          << "serve exited: " << ReadFile(dir_ / "serve.log");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    FAIL() << "serve.json did not name an API within 30 s: " << ReadFile(dir_ / "serve.log");
+  }
+
+  // SIGTERM, then a bounded wait; the exit code of serve.
+  int StopServe() {
+    if (serve_pid_ <= 0) return -1;
+    kill(serve_pid_, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 200 && waitpid(serve_pid_, &status, WNOHANG) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (i == 199) {
+        kill(serve_pid_, SIGKILL);
+        waitpid(serve_pid_, &status, 0);
+      }
+    }
+    serve_pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  std::string ApiUrl() const { return std::string(serve_.at("api_url").as_string()); }
+
+  pid_t serve_pid_ = -1;
+  json::value serve_;
+};
+
+TEST_F(CliServeTest, CommandsGoThroughTheRunningNode) {
+  SetUpBudget(kCsv);
+  StartServe();
+  // The node's RocksDB is the daemon's now: only the API can answer.
+  EXPECT_TRUE(json::parse(Ok("status --json")).at("serving").as_bool());
+  EXPECT_EQ(Ok("export --collection budget --dataset spend"), kCsv);
+  Ok("tag create v1 --collection budget");
+  std::string out = Ok("publish '" + Write("spend2.csv", kCsvChanged).string() +
+                       "' --collection budget --dataset spend --key id");
+  EXPECT_NE(out.find("rows changed  1"), std::string::npos) << out;
+  EXPECT_NE(Ok("diff --collection budget --from v1").find("~ spend [2] amount: 20.50 -> 21"),
+            std::string::npos);
+  EXPECT_EQ(Ok("export --collection budget --dataset spend --as-of v1"), kCsv);
+
+  // Errors keep their exit code and name what the user gave.
+  RunResult bad = Kongsi("publish '" + Write("bad.csv", "id,v\n1,a\n2\n").string() +
+                         "' --collection budget --dataset spend --key id");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find((dir_ / "bad.csv").string() + ": line 3"), std::string::npos) << bad.err;
+  RunResult missing = Kongsi("digest --collection nope");
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.err.find("nope"), std::string::npos) << missing.err;
+
+  EXPECT_EQ(StopServe(), 0);
+  EXPECT_FALSE(fs::exists(data_ / "serve.json"));
+  // And without the node, the directory answers directly again.
+  EXPECT_FALSE(json::parse(Ok("status --json")).at("serving").as_bool());
+}
+
+TEST_F(CliServeTest, NodeAndTokenReachANodeElsewhere) {
+  SetUpBudget(kCsv);
+  StartServe();
+  std::string viewer = Ok("token create --role viewer --name ci");
+  ASSERT_EQ(viewer.rfind("kongsi_", 0), 0u) << viewer;
+  viewer.pop_back();
+  // --data points nowhere useful: --node decides.
+  std::string remote = "--node " + ApiUrl() + " --token " + viewer + " ";
+  std::string digest = Ok("digest --collection budget");
+  EXPECT_EQ(Ok(remote + "digest --collection budget"), digest);
+  RunResult denied = Kongsi(remote + "tag create v2 --collection budget");
+  EXPECT_EQ(denied.code, 1);
+  EXPECT_NE(denied.err.find("publisher"), std::string::npos) << denied.err;
+  RunResult no_token = Kongsi("--node " + ApiUrl() + " digest --collection budget");
+  EXPECT_EQ(no_token.code, 1);
+  EXPECT_NE(no_token.err.find("token"), std::string::npos) << no_token.err;
+
+  EXPECT_NE(Ok("token list").find("ci"), std::string::npos);
+  Ok("token revoke ci");
+  EXPECT_EQ(Kongsi(remote + "digest --collection budget").code, 1);
+  EXPECT_EQ(Ok("digest --collection budget"), digest);
+}
+
+TEST_F(CliTest, TokensAndPeersWorkWithoutARunningNode) {
+  Ok("init --name 'Org A'");
+  json::value token = json::parse(Ok("token create --role publisher --name ci --json"));
+  EXPECT_EQ(token.at("role").as_string(), "publisher");
+  EXPECT_EQ(Kongsi("token create --role boss").code, 2);
+  EXPECT_EQ(Kongsi("token create --role viewer --name ci").code, 1);  // names are unique
+  Ok("token revoke ci");
+  EXPECT_EQ(Ok("token list").find("ci"), std::string::npos);
+
+  const std::string other = "7C3A5XBF4ZWLXTAGHBNIGYVBRZT2JF5LPTWXZ2SHRJ6IYSO3OPUA";
+  Ok("peer add wss://10.1.2.3:7600/v1/sync " + other + " --name b --auto-join");
+  std::string peers = Ok("peer list");
+  EXPECT_NE(peers.find(other), std::string::npos) << peers;
+  EXPECT_NE(peers.find("disconnected"), std::string::npos) << peers;
+  EXPECT_NE(ReadFile(data_ / "config.json").find("10.1.2.3"), std::string::npos);
+  EXPECT_EQ(Kongsi("peer add http://x " + other).code, 2);
+  Ok("peer remove b");
+  EXPECT_NE(Ok("peer list").find("no peers"), std::string::npos);
+  EXPECT_NE(Ok("collection invites").find("no invitations"), std::string::npos);
+  EXPECT_EQ(Kongsi("collection join nothing").code, 1);
 }
 
 }  // namespace

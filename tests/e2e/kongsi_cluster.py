@@ -1,0 +1,136 @@
+"""Real `kongsi` processes for end-to-end tests: init, serve, CLI calls that
+go through the running node, and bounded waits.
+
+Every wait has a deadline and fails with what it was waiting for; every
+process started is stopped by Cluster.close() (also on failure).
+"""
+import json
+import os
+import signal
+import subprocess
+import time
+
+
+class Failure(Exception):
+    pass
+
+
+def wait_until(what, predicate, timeout=60.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except Failure as e:
+            last = e
+        time.sleep(interval)
+    raise Failure(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
+
+
+class Node:
+    def __init__(self, binary, root, name):
+        self.binary = binary
+        self.name = name
+        self.data = os.path.join(root, name)
+        self.proc = None
+        self.log_path = os.path.join(root, name + ".log")
+        self.run("init", "--name", name)
+        self.node_id = self.run("id").strip().split()[-1]
+
+    def run(self, *args, check=True, json_out=False, stdin=None):
+        cmd = [self.binary, "--data", self.data] + (["--json"] if json_out else []) + list(args)
+        p = subprocess.run(cmd, capture_output=True, input=stdin, timeout=300)
+        if check and p.returncode != 0:
+            raise Failure(f"{self.name}: kongsi {' '.join(args)} exited {p.returncode}: "
+                          f"{p.stderr.decode(errors='replace').strip()}")
+        out = p.stdout.decode(errors="replace")
+        return json.loads(out) if json_out and check else (out if check else p)
+
+    # ---- the daemon ----
+    def start(self):
+        serve_json = os.path.join(self.data, "serve.json")
+        if os.path.exists(serve_json):
+            os.unlink(serve_json)  # left by a SIGKILLed run
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [self.binary, "--data", self.data, "serve",
+             "--peer-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0"],
+            stdout=log, stderr=subprocess.STDOUT)
+        info = wait_until(f"{self.name} to write serve.json", lambda: self._serve_info(), timeout=30)
+        self.peer_url = info["peer_url"]
+        return self
+
+    def _serve_info(self):
+        if self.proc.poll() is not None:
+            raise Failure(f"{self.name}: kongsi serve exited {self.proc.returncode}; log:\n{self.log()}")
+        try:
+            with open(os.path.join(self.data, "serve.json")) as f:
+                info = json.load(f)
+        except (OSError, ValueError):
+            return None
+        return info if info.get("peer_url") and info.get("api_url") else None
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        code = self.proc.returncode
+        self.proc = None
+        return code
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    # ---- what tests ask ----
+    def peer(self, other, auto_join=False):
+        args = ["peer", "add", other.peer_url, other.node_id, "--name", other.name]
+        if auto_join:
+            args.append("--auto-join")
+        self.run(*args)
+
+    def digest(self, coll):
+        p = self.run("--json", "digest", "--collection", coll, check=False)
+        if p.returncode != 0:
+            return None
+        return json.loads(p.stdout)["digest"]
+
+    def holds(self, coll):
+        return any(c.get("name") == coll for c in self.run("collection", "list", json_out=True))
+
+
+class Cluster:
+    def __init__(self, binary, root):
+        self.binary = binary
+        self.root = root
+        self.nodes = []
+
+    def add(self, name):
+        n = Node(self.binary, self.root, name)
+        self.nodes.append(n)
+        return n
+
+    def close(self):
+        for n in self.nodes:
+            n.stop()
+
+    def wait_converged(self, coll, nodes=None, timeout=60):
+        nodes = nodes or self.nodes
+
+        def same():
+            ds = [n.digest(coll) for n in nodes]
+            return ds[0] if ds[0] is not None and all(d == ds[0] for d in ds) else None
+
+        return wait_until(f"digests of {coll} to agree on {[n.name for n in nodes]}", same, timeout=timeout,
+                          interval=0.25)
