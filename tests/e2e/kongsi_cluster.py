@@ -35,6 +35,7 @@ class Node:
         self.name = name
         self.data = os.path.join(root, name)
         self.proc = None
+        self.peer_port = 0  # chosen by the first start, kept so partners' configs stay right
         self.log_path = os.path.join(root, name + ".log")
         self.run("init", "--name", name)
         self.node_id = self.run("id").strip().split()[-1]
@@ -56,10 +57,11 @@ class Node:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [self.binary, "--data", self.data, "serve",
-             "--peer-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0"],
+             "--peer-listen", f"127.0.0.1:{self.peer_port}", "--api-listen", "127.0.0.1:0"],
             stdout=log, stderr=subprocess.STDOUT)
         info = wait_until(f"{self.name} to write serve.json", lambda: self._serve_info(), timeout=30)
         self.peer_url = info["peer_url"]
+        self.peer_port = int(self.peer_url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
         return self
 
     def _serve_info(self):
@@ -130,7 +132,10 @@ class Cluster:
 
         def same():
             ds = [n.digest(coll) for n in nodes]
-            return ds[0] if ds[0] is not None and all(d == ds[0] for d in ds) else None
+            if ds[0] is not None and all(d == ds[0] for d in ds):
+                return ds[0]
+            # Raised, not returned, so a timeout names each node's digest.
+            raise Failure("digests " + ", ".join(f"{n.name}={(d or 'none')[:12]}" for n, d in zip(nodes, ds)))
 
         return wait_until(f"digests of {coll} to agree on {[n.name for n in nodes]}", same, timeout=timeout,
                           interval=0.25)

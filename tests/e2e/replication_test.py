@@ -104,17 +104,18 @@ def resume(cl):
     with open(big, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["id", "supplier", "amount", "note"])
-        # Under 1 MiB: larger uploads hit a known API bug (issue-5 note).
-        for i in range(25_000):
+        # Ten import commits (kChainOpsPerCommit rows each), ~3 MiB: long enough to cut half-way.
+        for i in range(100_000):
             w.writerow([i, f"s{i % 997}", (i * 7919) % 100000, ""])
     a.run("publish", big, "--collection", "big", "--dataset", "payments", "--key", "id")
-    total = version_total(a, "big")
     a.run("acl", "grant", "big", b.node_id, "reader")
+    total = version_total(a, "big")  # the grant is a commit too
     # Kill B as soon as it holds part of the collection.
     wait_until("resume-b to start receiving", lambda: b.holds("big") and version_total(b, "big") > 0,
                timeout=90, interval=0.02)
     b.stop(signal.SIGKILL)
     had = version_total(b, "big")  # read from the directory: the daemon is gone
+    assert 0 < had < total, f"the kill was meant to cut the sync half-way, but B held {had}/{total} commits"
     b.start()
     cl.wait_converged("big", [a, b], timeout=120)
 
@@ -171,7 +172,11 @@ def mesh(cl, seed=20261123):
 
 def main():
     with tempfile.TemporaryDirectory(prefix="kongsi-repl-") as root:
-        for name, scenario in (("two nodes", two_nodes), ("chain", chain), ("resume", resume), ("mesh", mesh)):
+        scenarios = (("two nodes", two_nodes), ("chain", chain), ("resume", resume), ("mesh", mesh))
+        only = set(sys.argv[3:])  # e.g. `replication_test.py mesh` while debugging one scenario
+        for name, scenario in scenarios:
+            if only and name not in only:
+                continue
             cl = Cluster(KONGSI, os.path.join(root, name.replace(" ", "-")))
             os.makedirs(cl.root)
             try:
