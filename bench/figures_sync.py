@@ -11,7 +11,7 @@ import time
 import datagen
 from figures_local import COLLECTION, KongsiNode
 from measure import BenchError, Pending, peak_rss_mb
-from serve_nodes import Api, Cluster, ExistingNode, Failure, wait_until, wire_bytes
+from serve_nodes import Api, Cluster, existing_node, Failure, wait_until, wire_bytes
 
 DATASET = "spending"
 
@@ -67,7 +67,7 @@ def _incremental(ctx, rows, a, b, api_a, api_b, base):
 def _initial_sync(ctx, source, rows, name, incremental):
     """Figure 3 (and 6 at `rows`): the collection of `source` to a fresh B."""
     cluster = Cluster(ctx.kongsi, _fresh(os.path.join(ctx.work, f"sync-{name}")))
-    a = ExistingNode(ctx.kongsi, source.data, f"{name}-a")
+    a = existing_node(ctx.kongsi, source.data, f"{name}-a")
     cluster.nodes.append(a)
     b = cluster.add(f"{name}-b")
     apis = []

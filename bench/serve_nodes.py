@@ -15,17 +15,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 from kongsi_cluster import Cluster, Failure, Node, wait_until  # noqa: E402,F401
 
 
-class ExistingNode(Node):
+def existing_node(binary, data, name):
     """A cluster Node over a data dir made earlier (the bench publishes with
     measured runs before any daemon starts)."""
-
-    def __init__(self, binary, data, name):  # pylint: disable=super-init-not-called
-        self.binary = binary
-        self.name = name
-        self.data = data
-        self.proc = None
-        self.log_path = data + ".log"
-        self.node_id = self.run("id").strip().split()[-1]
+    node = Node(binary, os.path.dirname(data), os.path.basename(data), init=False)
+    node.name = name
+    return node
 
 
 class Api:

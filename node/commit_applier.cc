@@ -2,8 +2,10 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -46,6 +48,11 @@ std::string OpName(const v1::Op& op) {
     case v1::Op::KIND_NOT_SET: break;
   }
   return "empty op";
+}
+
+// "commit ABCDEFGH:7": author (short node ID) and seq, for errors.
+std::string CommitName(const v1::Commit& c) {
+  return "commit " + NodeIdText(NodeIdFromPublicKey(c.author())).substr(0, 8) + ":" + std::to_string(c.seq());
 }
 
 bool IsGenesis(const v1::Commit& c) {
@@ -110,9 +117,14 @@ Status CommitApplier::CheckStructure(const v1::Commit& c) const {
 Status CommitApplier::CheckOps(const v1::Commit& c, CollectionCache& scratch) const {
   const std::string author_id = NodeIdFromPublicKey(c.author());
   CommitSchemas schemas(&scratch.datasets);
+  OpPoint at = PointOf(c, 0);
+  // The author's role can change within the commit only after one of its
+  // own Grant/Revoke ops; until then it is the role at the previous op, so
+  // a 10,000-upsert commit evaluates the ACL once, not per op.
+  std::optional<v1::Role> role;
   for (int i = 0; i < c.ops_size(); ++i) {
     const v1::Op& op = c.ops(i);
-    OpPoint at = PointOf(c, static_cast<uint32_t>(i));
+    at.index = static_cast<uint32_t>(i);
     auto fail = [&](const Status& s) {
       return s.WithContext("op " + std::to_string(i + 1) + " (" + OpName(op) + ")");
     };
@@ -121,7 +133,8 @@ Status CommitApplier::CheckOps(const v1::Commit& c, CollectionCache& scratch) co
       continue;
     }
     v1::Role need = (op.has_grant() || op.has_revoke()) ? v1::ROLE_ADMIN : v1::ROLE_WRITER;
-    v1::Role have = scratch.acl.RoleAt(author_id, at);
+    if (!role) role = scratch.acl.RoleAt(author_id, at);
+    v1::Role have = *role;
     if (have < need) {
       return fail(Status::PermissionDenied("author " + NodeIdText(author_id) + " is " + RoleName(have) +
                                            ", needs " + RoleName(need)));
@@ -164,6 +177,7 @@ Status CommitApplier::CheckOps(const v1::Commit& c, CollectionCache& scratch) co
           }
         }
         scratch.acl.Add(std::move(acl_op));
+        role.reset();
         break;
       }
       case v1::Op::kTag: {
@@ -199,12 +213,20 @@ ReceiveOutcome CommitApplier::Apply(std::string_view signed_bytes, const std::st
     return reject(Status::InvalidArgument("signed commit does not decode"));
   }
   auto opened = OpenSignedCommit(sc);
-  if (!opened.ok()) return reject(opened.status());
+  if (!opened.ok()) {
+    // The sender is told which commit it was, as far as its bytes say.
+    v1::Commit claimed;
+    if (claimed.ParseFromString(sc.commit()) && claimed.author().size() == kPublicKeyBytes) {
+      out.author = claimed.author();
+      out.seq = claimed.seq();
+      return reject(opened.status().WithContext(CommitName(claimed)));
+    }
+    return reject(opened.status());
+  }
   const v1::Commit& c = *opened;
   out.author = c.author();
   out.seq = c.seq();
-  std::string where = "commit " + NodeIdText(NodeIdFromPublicKey(c.author())).substr(0, 8) + ":" +
-                      std::to_string(c.seq());
+  std::string where = CommitName(c);
   if (auto s = CheckStructure(c); !s.ok()) return reject(s.WithContext(where));
   if (!expect_collection.empty() && c.collection() != expect_collection) {
     return reject(Status::InvalidArgument(where + ": belongs to collection " + HexId(c.collection()) +
@@ -317,48 +339,69 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
   if (!retagged.ok()) return retagged.status();
   std::set<std::string> tag_names = std::move(retagged).value();
   std::vector<v1::TagInfo> new_tags;  // this commit's, if valid
-  auto load = [&](const std::string& key) -> Result<v1::RecordState*> {
-    auto [pos, inserted] = records.try_emplace(key);
-    if (inserted) {
-      std::string bytes;
-      auto s = node_.db_->Get(storage::Family::kRecords, key, &bytes);
-      if (s.ok()) {
-        if (!pos->second.ParseFromString(bytes)) return Status::Corruption("record state does not decode");
-      } else if (!s.IsNotFound()) {
-        return s;
-      }
-    }
-    return &pos->second;
-  };
 
+  // The key of every record this commit touches; those not already loaded
+  // by the revalidation are read in key order, each once (an import or an
+  // initial sync writes 10,000 records a commit).
+  std::vector<std::string> record_keys(c.ops_size());
+  std::vector<std::string> to_load;
   for (int i = 0; i < c.ops_size(); ++i) {
     const v1::Op& op = c.ops(i);
-    OpPoint at = PointOf(c, static_cast<uint32_t>(i));
-    v1::Provenance by;
-    by.set_author(c.author());
-    by.set_seq(c.seq());
-    by.set_hlc(c.hlc());
+    if (!op.has_upsert() && !op.has_delete_()) continue;
+    const std::string& ds = op.has_upsert() ? op.upsert().dataset() : op.delete_().dataset();
+    const auto& key = op.has_upsert() ? op.upsert().key() : op.delete_().key();
+    record_keys[i] = keys::Record(coll, ds, storage::EncodeKey(key));
+    // An invalid commit's ops change no record: nothing to read.
+    if (verdict.valid && !records.contains(record_keys[i])) to_load.push_back(record_keys[i]);
+  }
+  std::sort(to_load.begin(), to_load.end());
+  to_load.erase(std::unique(to_load.begin(), to_load.end()), to_load.end());
+  // Every touched record by key: the revalidation's, and those read here,
+  // which live on an arena: one commit's 10,000 states are freed at once
+  // instead of field by field (that was ~15% of an import's time).
+  std::map<std::string_view, v1::RecordState*> touched;
+  for (auto& [key, rec] : records) touched.emplace(key, &rec);
+  google::protobuf::Arena arena;
+  std::string bytes;
+  for (const auto& key : to_load) {
+    auto* rec = google::protobuf::Arena::CreateMessage<v1::RecordState>(&arena);
+    touched.emplace_hint(touched.end(), key, rec);
+    auto s = node_.db_->Get(storage::Family::kRecords, key, &bytes);
+    if (s.ok()) {
+      if (!rec->ParseFromString(bytes)) return Status::Corruption("record state does not decode");
+    } else if (!s.IsNotFound()) {
+      return s;
+    }
+  }
+
+  // One point and one provenance for the whole commit; only the op index
+  // varies (a VersionVector copy per op was a map allocation per row).
+  OpPoint at = PointOf(c, 0);
+  v1::Provenance by;
+  by.set_author(c.author());
+  by.set_seq(c.seq());
+  by.set_hlc(c.hlc());
+  v1::RecordOp rop;
+  *rop.mutable_by() = by;
+  std::string rop_bytes;
+  for (int i = 0; i < c.ops_size(); ++i) {
+    const v1::Op& op = c.ops(i);
+    at.index = static_cast<uint32_t>(i);
     if (op.has_upsert() || op.has_delete_()) {
-      const std::string& ds = op.has_upsert() ? op.upsert().dataset() : op.delete_().dataset();
-      const auto& key = op.has_upsert() ? op.upsert().key() : op.delete_().key();
-      std::string rkey = keys::Record(coll, ds, storage::EncodeKey(key));
+      const std::string& rkey = record_keys[i];
       // An invalid commit's ops are kept (history, and a later verdict may
       // count them) but change nothing.
       if (verdict.valid) {
-        auto rec = load(rkey);
-        if (!rec.ok()) return rec.status();
+        v1::RecordState* rec = touched.at(rkey);
         if (op.has_upsert()) {
-          ApplyUpsert(*rec, op.upsert(), at);
+          ApplyUpsert(rec, op.upsert(), at);
         } else {
-          ApplyDelete(*rec, op.delete_(), at);
+          ApplyDelete(rec, op.delete_(), at);
         }
       }
-      v1::RecordOp rop;
-      *rop.mutable_by() = by;
       rop.set_op_index(static_cast<uint32_t>(i));
-      *rop.mutable_op() = op;
       batch.Put(storage::Family::kRecordOps, keys::RecordOp(rkey, c.author(), c.seq(), i),
-                rop.SerializeAsString());
+                SerializeRecordOp(rop, op, &rop_bytes));
     } else if (op.has_grant() || op.has_revoke()) {
       v1::AclEntry e;
       *e.mutable_by() = by;
@@ -391,7 +434,8 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
     }
     KONGSI_RETURN_IF_ERROR(RecomputeTag(*node_.db_, coll, name, extra, revalidation->facts(), &batch));
   }
-  for (const auto& [rkey, rec] : records) {
+  for (const auto& [rkey, rec_ptr] : touched) {
+    const v1::RecordState& rec = *rec_ptr;
     // A record only invalid commits touched does not exist.
     if (!rec.has_last_upsert() && !rec.has_last_delete()) {
       batch.Delete(storage::Family::kRecords, rkey);

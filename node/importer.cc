@@ -6,9 +6,10 @@
 #include <unordered_map>
 
 #include "node/csv_reader.h"
+#include "node/importer_key_set.h"
 #include "node/op_validation.h"
-#include "node/reader.h"
 #include "node/record_merge.h"
+#include "node/store_keys.h"
 #include "node/table_schema.h"
 #include "node/value_text.h"
 #include "storage/key_codec.h"
@@ -25,10 +26,9 @@ std::string Sha256(std::string_view data) {
   return std::string(reinterpret_cast<char*>(md), sizeof md);
 }
 
-uint64_t Hash64(std::string_view data) {
-  std::string h = Sha256(data);
+uint64_t Hash64(std::string_view digest) {
   uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(h[i]);
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(digest[i]);
   return v;
 }
 
@@ -127,6 +127,116 @@ Result<Plan> MakePlan(Node& node, const PublishOptions& o, const std::string& fi
   return plan;
 }
 
+// The primary key of each row of pass 2, typed as the schema says; a keyless
+// table's synthetic key is a hash of the row's content, "#n" for its n-th
+// repeat. Memory: the set of row hashes, plus a count per repeated row.
+class RowKeyer {
+ public:
+  RowKeyer(const Plan& plan, const std::string& path) : plan_(plan), path_(path) {}
+
+  Status KeyOf(const std::vector<std::string>& row, uint64_t line,
+               google::protobuf::RepeatedPtrField<v1::Value>* key) {
+    key->Clear();
+    const v1::Schema& schema = plan_.schema;
+    for (int fi : plan_.key_fields) {
+      const v1::Field& f = schema.fields(fi);
+      int col = plan_.column_of_field[fi];
+      if (schema.synthetic_key()) {
+        std::string joined;
+        for (const auto& cell : row) joined.append(cell).push_back('\x1f');
+        std::string digest = Sha256(joined);
+        uint32_t n = 1;
+        if (!rows_seen_.Insert(Hash64(digest))) n = ++repeats_.try_emplace(Hash64(digest), 1).first->second;
+        std::string text = HexId(digest.substr(0, 12));
+        if (n > 1) text.append("#").append(std::to_string(n));
+        key->Add()->set_string_value(std::move(text));
+        continue;
+      }
+      auto v = ParseValue(row[col], f, schema, plan_.keep_lexical);
+      if (!v.ok()) return v.status().WithContext(Where(line, col, f.name()));
+      if (v->kind_case() == v1::Value::KIND_NOT_SET) {
+        return Status::InvalidArgument(Where(line, col, f.name()) + ": key cell is empty");
+      }
+      *key->Add() = std::move(v).value();
+    }
+    return Status::Ok();
+  }
+
+  std::string Where(uint64_t line, int column, const std::string& field) const {
+    return path_ + ": line " + std::to_string(line) + ", column " + std::to_string(column + 1) + " (\"" +
+           field + "\")";
+  }
+
+ private:
+  const Plan& plan_;
+  const std::string& path_;
+  KeyHashSet rows_seen_;
+  std::unordered_map<uint64_t, uint32_t> repeats_;
+};
+
+// The line of the first row before `line` whose encoded key is `encoded`, or
+// 0 (two keys whose hashes collide). Reads the file again: only a duplicate
+// key, an error, pays for it.
+Result<uint64_t> FirstLineOfKey(const std::string& path, const CsvOptions& copts, const Plan& plan,
+                                const std::string& encoded, uint64_t line) {
+  auto r = CsvReader::Open(path, copts);
+  if (!r.ok()) return r.status();
+  std::vector<std::string> row;
+  (void)(*r)->Next(&row);  // the header
+  RowKeyer keyer(plan, path);
+  google::protobuf::RepeatedPtrField<v1::Value> key;
+  while (true) {
+    auto more = (*r)->Next(&row);
+    if (!more.ok()) return more.status();
+    if (!*more || (*r)->line() >= line) return uint64_t{0};
+    KONGSI_RETURN_IF_ERROR(keyer.KeyOf(row, (*r)->line(), &key));
+    if (storage::EncodeKey(key) == encoded) return (*r)->line();
+  }
+}
+
+// The current records of one dataset, looked up in the order of the file.
+// One iterator, not a Get per row: a file in key order (most exports are)
+// walks the records with Next, and a row whose record does not exist costs
+// no search when the next record is already past it.
+class RecordCursor {
+ public:
+  RecordCursor(const storage::Db& db, std::string_view prefix)
+      : it_(db.NewPrefixIterator(storage::Family::kRecords, prefix)) {}
+
+  // The stored state of record `rkey`, or false in *found.
+  Status Find(const std::string& rkey, v1::RecordState* state, bool* found) {
+    constexpr int kMaxSteps = 8;  // then a Seek is cheaper
+    if (!positioned_ || rkey < last_) {
+      it_->Seek(rkey);
+    } else {
+      // The iterator is at the first record >= the previous key.
+      for (int steps = 0; it_->Valid() && it_->key() < rkey; ++steps) {
+        if (steps == kMaxSteps) {
+          it_->Seek(rkey);
+          break;
+        }
+        it_->Next();
+      }
+    }
+    positioned_ = true;
+    last_ = rkey;
+    KONGSI_RETURN_IF_ERROR(it_->status());
+    *found = it_->Valid() && it_->key() == rkey;
+    if (!*found) return Status::Ok();
+    if (!state->ParseFromArray(it_->value().data(), static_cast<int>(it_->value().size()))) {
+      return Status::Corruption("record state does not decode");
+    }
+    // A record only invalid commits touched does not exist.
+    *found = state->has_last_upsert() || state->has_last_delete();
+    return Status::Ok();
+  }
+
+ private:
+  std::unique_ptr<storage::Iterator> it_;
+  bool positioned_ = false;
+  std::string last_;
+};
+
 // Stages a chain of commits under one import id.
 class ChainStager {
  public:
@@ -206,8 +316,10 @@ Result<PublishReport> Publish(Node& node, const std::string& path, const Publish
   auto plan = MakePlan(node, o, path, header, types, &report);
   if (!plan.ok()) return plan.status();
 
-  // Pass 2: parse, check keys, diff against the current state, stage.
-  Reader current(node, o.collection);
+  // Pass 2: parse, check keys, diff against the current state, stage. A
+  // dataset this publish creates has no records: nothing to look up.
+  std::optional<RecordCursor> current;
+  if (!report.created_dataset) current.emplace(node.db(), keys::RecordPrefix(o.collection, o.dataset));
   ChainStager stager(node, o.collection, o.message.empty() ? "publish " + o.dataset : o.message);
   auto fail = [&](const Status& s) -> Status {
     (void)node.DiscardStaged(stager.import_id());
@@ -220,61 +332,48 @@ Result<PublishReport> Publish(Node& node, const std::string& path, const Publish
   auto r2 = CsvReader::Open(path, copts);
   if (!r2.ok()) return r2.status();
   (void)(*r2)->Next(&header);
-  std::unordered_map<uint64_t, uint64_t> first_line_of_key;
-  std::unordered_map<uint64_t, uint32_t> synthetic_seen;
+  RowKeyer keyer(*plan, path);
+  KeyHashSet keys_seen;
   const v1::Schema& schema = plan->schema;
+  v1::RecordState prior;  // reused: parsing into it recycles its fields
   while (true) {
     auto more = (*r2)->Next(&row);
     if (!more.ok()) return fail(more.status());
     if (!*more) break;
     uint64_t line = (*r2)->line();
     ++report.rows_read;
-    auto where = [&](int column, const std::string& field) {
-      return path + ": line " + std::to_string(line) + ", column " + std::to_string(column + 1) +
-             " (\"" + field + "\")";
-    };
     v1::Upsert up;
     up.set_dataset(o.dataset);
-    for (int fi : plan->key_fields) {
-      const v1::Field& f = schema.fields(fi);
-      int col = plan->column_of_field[fi];
-      if (schema.synthetic_key()) {
-        std::string joined;
-        for (const auto& cell : row) joined.append(cell).push_back('\x1f');
-        uint64_t h = Hash64(joined);
-        uint32_t n = ++synthetic_seen[h];
-        up.add_key()->set_string_value(HexId(Sha256(joined).substr(0, 12)) + (n > 1 ? "#" + std::to_string(n) : ""));
-        continue;
-      }
-      auto v = ParseValue(row[col], f, schema, plan->keep_lexical);
-      if (!v.ok()) return fail(v.status().WithContext(where(col, f.name())));
-      if (v->kind_case() == v1::Value::KIND_NOT_SET) {
-        return fail(Status::InvalidArgument(where(col, f.name()) + ": key cell is empty"));
-      }
-      *up.add_key() = std::move(v).value();
-    }
+    if (auto s = keyer.KeyOf(row, line, up.mutable_key()); !s.ok()) return fail(s);
     std::string enc = storage::EncodeKey(up.key());
-    auto [pos, fresh] = first_line_of_key.emplace(Hash64(enc), line);
-    if (!fresh) {
-      return fail(Status::InvalidArgument(path + ": line " + std::to_string(line) +
-                                          ": duplicate key (same as line " + std::to_string(pos->second) + ")"));
+    if (!keys_seen.Insert(Hash64(Sha256(enc)))) {
+      auto first = FirstLineOfKey(path, copts, *plan, enc, line);
+      if (!first.ok()) return fail(first.status());
+      if (*first != 0) {
+        return fail(Status::InvalidArgument(path + ": line " + std::to_string(line) +
+                                            ": duplicate key (same as line " + std::to_string(*first) + ")"));
+      }
     }
-    auto prior = current.GetRecord(o.dataset, up.key(), nullptr);
-    if (!prior.ok()) return fail(prior.status());
-    const v1::RecordState* live = (prior->has_value() && IsLive(**prior)) ? &**prior : nullptr;
+    bool found = false;
+    if (current) {
+      if (auto s = current->Find(keys::Record(o.collection, o.dataset, enc), &prior, &found); !s.ok()) {
+        return fail(s);
+      }
+    }
+    const v1::RecordState* live = (found && IsLive(prior)) ? &prior : nullptr;
     for (int fi = 0; fi < schema.fields_size(); ++fi) {
       const v1::Field& f = schema.fields(fi);
       int col = plan->column_of_field[fi];
       if (col < 0 || IsKeyField(schema, f.name())) continue;
       auto v = ParseValue(row[col], f, schema, plan->keep_lexical);
-      if (!v.ok()) return fail(v.status().WithContext(where(col, f.name())));
-      v1::Value now;
+      if (!v.ok()) return fail(v.status().WithContext(keyer.Where(line, col, f.name())));
+      const v1::Value* now = &v1::Value::default_instance();
       if (live) {
         const v1::CellState* cell = FindCell(*live, f.name());
-        if (cell && ViewCell(*live, *cell).visible) now = cell->value();
+        if (cell && CellVisible(*live, *cell)) now = &cell->value();
       }
       bool is_null = v->kind_case() == v1::Value::KIND_NOT_SET && v->lexical().empty();
-      if (SameValue(now, *v) || (!live && is_null)) continue;
+      if (SameValue(*now, *v) || (!live && is_null)) continue;
       auto* c = up.add_cells();
       c->set_field(f.name());
       *c->mutable_value() = std::move(v).value();
@@ -289,6 +388,7 @@ Result<PublishReport> Publish(Node& node, const std::string& path, const Publish
       o.progress(report.rows_read, (*r2)->bytes_read(), 2);
     }
   }
+  current.reset();  // its iterator would pin memtables through the apply
   report.blank_rows_skipped = (*r2)->skipped_blank_rows();
   if (report.blank_rows_skipped > 0) {
     report.notes.push_back(std::to_string(report.blank_rows_skipped) + " blank rows skipped");

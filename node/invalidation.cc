@@ -1,4 +1,5 @@
 #include "node/invalidation.h"
+#include "node/commit_deps.h"
 
 #include "node/identity.h"
 #include "node/node.h"
@@ -64,10 +65,10 @@ Result<const CommitFacts::Facts*> CommitFacts::Get(const std::string& author, ui
         db_.Get(storage::Family::kCommits, keys::Commit(coll_, author, seq), &bytes, snapshot_));
     v1::StoredCommit stored;
     if (!stored.ParseFromString(bytes)) return Status::Corruption("stored commit does not decode");
-    auto c = DecodeStoredCommit(stored);
-    if (!c.ok()) return c.status();
+    auto deps = StoredCommitDeps(stored);
+    if (!deps.ok()) return deps.status();
     Facts f;
-    f.deps = VersionVector::FromProto(c->deps());
+    f.deps = std::move(deps).value();
     f.valid = stored.valid();
     it = cache_.emplace(key, std::move(f)).first;
   }

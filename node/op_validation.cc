@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <set>
+#include <vector>
 
 namespace kongsi::node {
 namespace {
@@ -128,16 +129,21 @@ Status CheckKey(const google::protobuf::RepeatedPtrField<v1::Value>& key, const 
 
 Status CheckUpsert(const v1::Upsert& op, const v1::Schema& schema) {
   KONGSI_RETURN_IF_ERROR(CheckKey(op.key(), schema));
-  std::set<std::string> seen;
+  // Fields already set, by schema position: a flag each rather than a set
+  // of names (this runs for every row of every import and sync).
+  std::vector<bool> seen(schema.fields_size(), false);
   for (const auto& cell : op.cells()) {
-    const v1::Field* f = FindField(schema, cell.field());
-    if (!f) return Status::InvalidArgument("no field \"" + cell.field() + "\" in the schema");
+    int index = 0;
+    while (index < schema.fields_size() && schema.fields(index).name() != cell.field()) ++index;
+    if (index == schema.fields_size()) {
+      return Status::InvalidArgument("no field \"" + cell.field() + "\" in the schema");
+    }
+    const v1::Field* f = &schema.fields(index);
     if (IsKeyField(schema, cell.field())) {
       return Status::InvalidArgument("field \"" + cell.field() + "\" is part of the key, not a cell");
     }
-    if (!seen.insert(cell.field()).second) {
-      return Status::InvalidArgument("field \"" + cell.field() + "\" is set twice");
-    }
+    if (seen[index]) return Status::InvalidArgument("field \"" + cell.field() + "\" is set twice");
+    seen[index] = true;
     KONGSI_RETURN_IF_ERROR(CheckValueType(cell.value(), *f));
   }
   return Status::Ok();

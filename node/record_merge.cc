@@ -173,6 +173,22 @@ Result<v1::RecordState> ReplayRecord(const storage::Db& db, const storage::Snaps
   return state;
 }
 
+std::string_view SerializeRecordOp(const v1::RecordOp& head, const v1::Op& op, std::string* out) {
+  out->clear();
+  head.AppendToString(out);
+  size_t size = op.ByteSizeLong();
+  out->push_back(static_cast<char>((v1::RecordOp::kOpFieldNumber << 3) | 2));  // length-delimited
+  for (size_t v = size; ; v >>= 7) {
+    if (v < 0x80) {
+      out->push_back(static_cast<char>(v));
+      break;
+    }
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+  }
+  op.AppendToString(out);
+  return *out;
+}
+
 bool IsLive(const v1::RecordState& record) {
   return record.has_last_upsert() && !record.deleted();
 }
@@ -183,11 +199,15 @@ const v1::CellState* FindCell(const v1::RecordState& record, const std::string& 
   return (it != record.cells().end() && it->field() == field) ? &*it : nullptr;
 }
 
+bool CellVisible(const v1::RecordState& record, const v1::CellState& cell) {
+  return !record.has_last_delete() ||
+         CompareOps(cell.by(), cell.op_index(), record.last_delete(), record.last_delete_index()) > 0;
+}
+
 CellView ViewCell(const v1::RecordState& record, const v1::CellState& cell) {
   CellView view;
   view.cell = &cell;
-  view.visible = !record.has_last_delete() ||
-                 CompareOps(cell.by(), cell.op_index(), record.last_delete(), record.last_delete_index()) > 0;
+  view.visible = CellVisible(record, cell);
   if (!view.visible) return view;
   std::string winner = cell.value().SerializeAsString();
   for (const auto& w : cell.frontier()) {

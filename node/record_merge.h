@@ -40,6 +40,12 @@ using DepsLookup = std::function<Result<std::optional<VersionVector>>(const v1::
 Result<v1::RecordState> ReplayRecord(const storage::Db& db, const storage::Snapshot* snapshot,
                                      std::string_view record_key, const DepsLookup& deps_of);
 
+// The bytes of RecordOp{by, op_index, op}, given the first two in `head`,
+// written to *out. `op` is RecordOp's last field, so appending its bytes
+// under field 3 gives exactly what copying the op into `head` and
+// serializing would, without copying an op per row.
+std::string_view SerializeRecordOp(const v1::RecordOp& head, const v1::Op& op, std::string* out);
+
 // What a reader sees of one cell.
 struct CellView {
   const v1::CellState* cell = nullptr;
@@ -49,6 +55,9 @@ struct CellView {
 
 bool IsLive(const v1::RecordState& record);  // upserted and not deleted
 CellView ViewCell(const v1::RecordState& record, const v1::CellState& cell);
+// ViewCell(...).visible without looking for conflicts (cheap: an import
+// diffing every row needs only this).
+bool CellVisible(const v1::RecordState& record, const v1::CellState& cell);
 const v1::CellState* FindCell(const v1::RecordState& record, const std::string& field);
 
 }  // namespace kongsi::node

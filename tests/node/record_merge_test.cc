@@ -346,5 +346,41 @@ TEST(MergeTest, ManyOpsGiveTheSameBytesInEveryCausalOrder) {
   EXPECT_TRUE(ConflictValues(r, "x").empty());
 }
 
+TEST(MergeTest, CellVisibleAgreesWithViewCell) {
+  v1::RecordState r;
+  ApplyUpsert(&r, Up({{"x", S("old")}}), At(kA, 1, 100));
+  ApplyDelete(&r, At(kA, 2, 200));
+  ApplyUpsert(&r, Up({{"y", S("new")}}), At(kA, 3, 300));
+  const v1::CellState* x = FindCell(r, "x");
+  const v1::CellState* y = FindCell(r, "y");
+  ASSERT_NE(x, nullptr);
+  ASSERT_NE(y, nullptr);
+  EXPECT_FALSE(CellVisible(r, *x));  // older than the delete
+  EXPECT_TRUE(CellVisible(r, *y));
+  EXPECT_EQ(CellVisible(r, *x), ViewCell(r, *x).visible);
+  EXPECT_EQ(CellVisible(r, *y), ViewCell(r, *y).visible);
+}
+
+TEST(MergeTest, SerializeRecordOpMatchesTheCopiedMessage) {
+  v1::RecordOp head;
+  head.mutable_by()->set_author(kA);
+  head.mutable_by()->set_seq(7);
+  head.mutable_by()->set_hlc(123456789);
+  head.set_op_index(4242);
+  // An op over 127 bytes, so its length takes a multi-byte varint.
+  v1::Op op;
+  *op.mutable_upsert() = Up({{"x", S(std::string(300, 'v'))}, {"y", I(-5)}}, 99);
+  for (const v1::Op& o : {op, v1::Op()}) {
+    v1::RecordOp whole = head;
+    *whole.mutable_op() = o;
+    std::string out = "stale";
+    EXPECT_EQ(SerializeRecordOp(head, o, &out), whole.SerializeAsString());
+    v1::RecordOp back;
+    ASSERT_TRUE(back.ParseFromString(out));
+    EXPECT_EQ(back.op().SerializeAsString(), o.SerializeAsString());
+    EXPECT_EQ(back.op_index(), 4242u);
+  }
+}
+
 }  // namespace
 }  // namespace kongsi::node
