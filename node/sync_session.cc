@@ -108,10 +108,16 @@ void SyncSession::OnHave(const v1::Have& have) {
   // hold it, later if we join it. Even when the peer may not read it (yet):
   // Pump checks the role before every batch, so a later Grant starts the
   // stream and a Revoke stops it.
+  if (!views_.count(coll) && views_.size() >= kMaxPeerCollections) {
+    return Fail(kClosePolicyViolation, "Have for more than " + std::to_string(kMaxPeerCollections) +
+                                           " collections in one session");
+  }
+  // A repeated Have keeps the cursor: everything before it was sent or is
+  // in the peer's VV, which only grows, so a rescan from 0 would find
+  // nothing new and a flood of Haves would cost a log scan each.
   PeerView& view = views_[coll];
   view.vv.MergeFrom(VersionVector::FromProto(have.vv()));
   view.subscribed = true;
-  view.cursor = 0;  // a (re-)subscription rescans our log; the VV skips what it has
   if (node_.Holds(coll)) {
     if (!PeerMayRead(coll)) {
       return SendError(v1::Error::CODE_FORBIDDEN,
@@ -138,6 +144,7 @@ void SyncSession::OnCommits(const v1::Commits& commits, uint64_t payload_bytes) 
   window_ -= payload_bytes;
   const std::string& coll = commits.collection();
   if (!announced_.count(coll)) {
+    stats_.commits_rejected += commits.commits_size();
     SendError(v1::Error::CODE_FORBIDDEN,
               "commits of collection " + HexId(coll) + " were not asked for; nothing of them was stored", coll);
   } else {
@@ -237,6 +244,7 @@ void SyncSession::Refresh() {
 }
 
 bool SyncSession::PumpCollection(const std::string& coll, PeerView& view) {
+  const PeerView before = view;
   v1::Envelope env;
   v1::Commits* batch = env.mutable_commits();
   batch->set_collection(coll);
@@ -268,6 +276,14 @@ bool SyncSession::PumpCollection(const std::string& coll, PeerView& view) {
     return false;
   }
   if (batch->commits_size() == 0) return false;
+  // Checked again after reading the log: a Revoke applied while we read it
+  // (perhaps in this very batch) must stop this batch, not the next one.
+  // Node updates the ACL under the lock it holds while writing the log, so
+  // a role read now reflects every commit the batch holds.
+  if (!PeerMayRead(coll)) {
+    view = before;
+    return false;
+  }
   credit_ -= bytes;
   stats_.commits_sent += batch->commits_size();
   Send(env);

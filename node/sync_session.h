@@ -36,6 +36,9 @@ inline constexpr uint32_t kProtocolVersion = 1;
 inline constexpr size_t kMaxFrameBytes = 16u << 20;      // WebSocket message limit
 inline constexpr size_t kBatchBytes = 1u << 20;          // Commits payload per frame
 inline constexpr uint64_t kInitialCreditBytes = 16u << 20;  // >= kMaxCommitBytes
+// Collections one peer may name in Have messages over one session: each
+// costs us a PeerView (and, when unknown here, an invitation record).
+inline constexpr size_t kMaxPeerCollections = 1024;
 
 // WebSocket close codes the session asks for.
 inline constexpr uint16_t kCloseNormal = 1000;
@@ -68,7 +71,7 @@ struct SyncStats {
   uint64_t commits_applied = 0;   // applied here, incl. released pending ones
   uint64_t commits_duplicate = 0;
   uint64_t commits_pending = 0;
-  uint64_t commits_rejected = 0;
+  uint64_t commits_rejected = 0;  // incl. those of collections we did not ask for
   uint64_t errors_received = 0;   // Error frames the peer sent us
   std::string last_error_received;
   std::string last_error_sent;

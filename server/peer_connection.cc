@@ -58,7 +58,7 @@ class PeerConnection final : public std::enable_shared_from_this<PeerConnection>
   void Start() {
     env_.hub.Track(shared_from_this());
     asio::dispatch(ws_.get_executor(), [self = shared_from_this()] {
-      beast::get_lowest_layer(self->ws_).expires_after(kHandshakeTimeout);
+      beast::get_lowest_layer(self->ws_).expires_after(self->env_.limits.handshake_timeout);
       if (self->inbound_) {
         self->DoTlsHandshake();
       } else {
@@ -69,6 +69,9 @@ class PeerConnection final : public std::enable_shared_from_this<PeerConnection>
 
   // ---- node::SyncTransport: called on the session strand ----
   void Send(std::string frame) override {
+    // Once the link is going away, frames are dropped here rather than
+    // piling up in posted handlers while the session streams on.
+    if (sending_stopped_.load(std::memory_order_relaxed)) return;
     asio::post(ws_.get_executor(),
                [self = shared_from_this(), f = std::move(frame)]() mutable { self->Enqueue(std::move(f)); });
   }
@@ -125,7 +128,7 @@ class PeerConnection final : public std::enable_shared_from_this<PeerConnection>
     ws_.read_message_max(node::kMaxFrameBytes);
     ws_.binary(true);
     websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = kHandshakeTimeout;
+    timeouts.handshake_timeout = env_.limits.handshake_timeout;
     timeouts.idle_timeout = kIdleTimeout;
     timeouts.keep_alive_pings = true;
     if (!inbound_) {
@@ -248,9 +251,10 @@ class PeerConnection final : public std::enable_shared_from_this<PeerConnection>
   void Enqueue(std::string frame) {
     if (closing_ || finished_) return;
     queued_bytes_ += frame.size();
-    if (queued_bytes_ > kMaxSendQueueBytes) {
+    if (queued_bytes_ > env_.limits.max_send_queue_bytes) {
       // A peer that stops reading will not read a close frame either.
-      return Fail(fmt::format("the peer is not reading: over {} bytes queued for it", kMaxSendQueueBytes));
+      return Fail(fmt::format("the peer is not reading: over {} bytes queued for it",
+                              env_.limits.max_send_queue_bytes));
     }
     queue_.push_back(std::move(frame));
     if (!write_in_flight_) DoWrite();
@@ -274,6 +278,7 @@ class PeerConnection final : public std::enable_shared_from_this<PeerConnection>
   void BeginClose(uint16_t code, std::string reason) {
     if (closing_ || finished_) return;
     closing_ = true;
+    sending_stopped_ = true;
     reason = CloseReason(std::move(reason));
     if (end_error_.empty()) end_error_ = fmt::format("closed by this node ({} {})", code, reason);
     refresh_timer_.cancel();
@@ -308,6 +313,7 @@ class PeerConnection final : public std::enable_shared_from_this<PeerConnection>
     if (finished_) return;
     finished_ = true;
     closing_ = true;
+    sending_stopped_ = true;
     refresh_timer_.cancel();
     bool was_current = registered_ && env_.hub.Unregister(this, peer_id_, end_error_);
     if (!inbound_ && !was_current && !env_.hub.IsConnected(target_.node_id)) {
@@ -425,6 +431,7 @@ class PeerConnection final : public std::enable_shared_from_this<PeerConnection>
   // Shared between strands.
   std::atomic<uint64_t> last_seen_ms_{0};
   std::atomic<bool> hello_received_{false};
+  std::atomic<bool> sending_stopped_{false};
 
   // Session strand.
   asio::strand<asio::thread_pool::executor_type> session_strand_{asio::make_strand(env_.session_pool)};

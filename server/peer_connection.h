@@ -51,6 +51,13 @@ inline constexpr std::chrono::seconds kSessionRefreshInterval{3};
 inline constexpr size_t kMaxCloseReasonBytes = 123;
 inline constexpr uint16_t kCloseGoingAway = 1001;
 
+// The limits above that tests lower, so that reaching them takes a second
+// and a few MiB rather than ten seconds and 64 MiB.
+struct ConnectionLimits {
+  std::chrono::milliseconds handshake_timeout = kHandshakeTimeout;
+  size_t max_send_queue_bytes = kMaxSendQueueBytes;
+};
+
 // What every connection of one daemon shares; outlives them all.
 struct PeerEnvironment {
   node::Node& node;
@@ -58,6 +65,7 @@ struct PeerEnvironment {
   boost::asio::ssl::context& tls;
   boost::asio::thread_pool& session_pool;
   PeerHub& hub;
+  ConnectionLimits limits = {};
 };
 
 struct DialTarget {
