@@ -4,6 +4,8 @@
 #include <set>
 #include <tuple>
 
+#include "node/identity.h"
+
 namespace kongsi::node {
 
 bool OpPoint::Precedes(const OpPoint& later) const {
@@ -44,14 +46,16 @@ Member Acl::Evaluate(const std::string& org, const Filter& filter, const AclOp* 
 
   Member m;
   m.org = org;
-  bool revoked = false;
+  const AclOp* revoked = nullptr;
   for (const AclOp* op : about) {
     bool maximal = std::none_of(about.begin(), about.end(), [&](const AclOp* other) {
       return other != op && op->at.Precedes(other->at);
     });
     if (!maximal) continue;
     if (op->revoke) {
-      revoked = true;
+      if (!revoked || std::tie(op->at.author, op->at.seq) < std::tie(revoked->at.author, revoked->at.seq)) {
+        revoked = op;
+      }
       continue;
     }
     if (op->role > m.role ||
@@ -63,7 +67,14 @@ Member Acl::Evaluate(const std::string& org, const Filter& filter, const AclOp* 
       m.granted_seq = op->at.seq;
     }
   }
-  if (revoked) m.role = v1::ROLE_NONE;
+  if (revoked) {
+    Member cut;
+    cut.org = org;
+    cut.revoked_by = revoked->at.author;
+    cut.revoked_hlc = revoked->at.hlc;
+    cut.revoked_seq = revoked->at.seq;
+    return cut;
+  }
   return m;
 }
 
@@ -75,8 +86,28 @@ v1::Role Acl::ValidRoleAt(const std::string& org, const OpPoint& at) const {
   return Evaluate(org, [&](const AclOp& op) { return op.valid && op.at.Precedes(at); }).role;
 }
 
-v1::Role Acl::CurrentRole(const std::string& org) const {
-  return Evaluate(org, [](const AclOp& op) { return op.valid; }).role;
+Member Acl::Current(const std::string& org) const {
+  return Evaluate(org, [](const AclOp& op) { return op.valid; });
+}
+
+Status CheckAclOp(const Acl& acl, const std::string& author_org, const AclOp& op) {
+  v1::Role have = acl.RoleAt(author_org, op.at);
+  if (have != v1::ROLE_ADMIN) {
+    return Status::PermissionDenied(NodeIdText(author_org) + " is " + RoleName(have) +
+                                    " in this collection; only admins grant and revoke");
+  }
+  if (op.org.size() != kNodeIdBytes) return Status::InvalidArgument("org is not a 32-byte node ID");
+  if (!op.revoke && (op.role < v1::ROLE_READER || op.role > v1::ROLE_ADMIN)) {
+    return Status::InvalidArgument("unknown role " + std::to_string(op.role));
+  }
+  if (op.revoke && acl.RoleAt(op.org, op.at) == v1::ROLE_NONE) {
+    return Status::NotFound(NodeIdText(op.org) + " is not a member of this collection");
+  }
+  if (op.revoke && acl.AdminsAfter(op.at, op) == 0) {
+    return Status::FailedPrecondition("revoking " + NodeIdText(op.org) +
+                                      " would leave the collection with no admin");
+  }
+  return Status::Ok();
 }
 
 std::vector<Member> Acl::Members(const Filter& filter) const {

@@ -20,6 +20,7 @@
 
 #include "kongsi/v1/commit.pb.h"
 #include "node/version_vector.h"
+#include "storage/status.h"
 
 namespace kongsi::node {
 
@@ -52,9 +53,15 @@ struct AclOp {
 struct Member {
   std::string org;        // raw node ID
   v1::Role role = v1::ROLE_NONE;
-  std::string granted_by;  // author public key of the deciding op
+  std::string granted_by;  // author public key of the deciding Grant
   uint64_t granted_hlc = 0;
   uint64_t granted_seq = 0;
+  // When role is ROLE_NONE because of a Revoke: the deciding Revoke (of
+  // several concurrent ones, the least by author and seq, so every node
+  // names the same one). Empty otherwise.
+  std::string revoked_by;
+  uint64_t revoked_hlc = 0;
+  uint64_t revoked_seq = 0;
 };
 
 // One Grant/Revoke (or the genesis) as the ACL log lists it.
@@ -74,6 +81,15 @@ const char* RoleName(v1::Role role);
 // "reader" / "writer" / "admin"; anything else is an error naming the input.
 bool ParseRole(const std::string& text, v1::Role* role);
 
+class Acl;
+
+// The checks a Grant or Revoke `op` by `author_org` (raw node ID) must pass
+// at its point op.at, counting every op in its causal past as admission
+// does: the author is an admin, a granted role is known, a Revoke names a
+// member and leaves an admin. The codes tell people what is wrong:
+// PermissionDenied, InvalidArgument, NotFound and FailedPrecondition.
+Status CheckAclOp(const Acl& acl, const std::string& author_org, const AclOp& op);
+
 class Acl {
  public:
   using Filter = std::function<bool(const AclOp&)>;
@@ -88,7 +104,9 @@ class Acl {
   // The same counting valid ops only.
   v1::Role ValidRoleAt(const std::string& org, const OpPoint& at) const;
   // Role of `org` counting every valid op (the node's current view).
-  v1::Role CurrentRole(const std::string& org) const;
+  v1::Role CurrentRole(const std::string& org) const { return Current(org).role; }
+  // The same with who decided it (see Member).
+  Member Current(const std::string& org) const;
   // Every org a valid op names, with its effective role counting the valid
   // ops `filter` admits (all valid ops when empty), sorted by org. Members
   // with ROLE_NONE are included.

@@ -361,6 +361,28 @@ std::vector<v1::TagInfo> Reader::Tags() const {
   return out;
 }
 
+Result<std::map<std::string, AuthorActivity>> Reader::Activity() const {
+  std::map<std::string, AuthorActivity> out;
+  for (const auto& [author, seq] : cache_.vv.entries()) {
+    AuthorActivity& a = out[author];
+    a.commits = seq;
+    auto hlc = cache_.last_hlc.find(author);
+    if (hlc != cache_.last_hlc.end()) a.last_hlc = hlc->second;
+  }
+  const std::string prefix = InvalidCommitsPrefix(coll_);
+  auto it = node_.db().NewPrefixIterator(storage::Family::kMeta, prefix, snapshot_.get());
+  for (; it->Valid(); it->Next()) {
+    std::string author;
+    uint64_t seq = 0;
+    if (!ParseAuthorSeq(it->key().substr(prefix.size()), &author, &seq)) {
+      return Status::Corruption("invalid-commit entry does not decode");
+    }
+    ++out[author].invalid;
+  }
+  KONGSI_RETURN_IF_ERROR(it->status());
+  return out;
+}
+
 Result<std::string> Reader::Digest() const {
   DigestBuilder d;
   d.Add("kongsi-state-digest-v1");

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,6 +64,13 @@ struct LogEntry {
   std::vector<std::string> op_summary;  // e.g. "Upsert x12", "Grant"
 };
 
+// What one author has in a collection (for `kongsi members`).
+struct AuthorActivity {
+  uint64_t commits = 0;   // held by this node (seqs are contiguous)
+  uint64_t invalid = 0;   // of which judged invalid
+  uint64_t last_hlc = 0;  // of its latest commit
+};
+
 class Reader {
  public:
   Reader(const Node& node, std::string collection);
@@ -95,6 +103,8 @@ class Reader {
   // `invalid_only`: only the commits judged invalid, with their reasons.
   Result<std::vector<LogEntry>> Log(size_t limit, bool invalid_only = false) const;
   std::vector<v1::TagInfo> Tags() const;
+  // Every author with a commit held, by public key.
+  Result<std::map<std::string, AuthorActivity>> Activity() const;
   // SHA-256 (hex) over a canonical encoding of the materialized state:
   // collection, schemas, records with cells, provenance and conflicts, ACL,
   // tags, and which commits are invalid. Node-local things (change

@@ -1,5 +1,5 @@
 // A collection's past (DESIGN §4, §5):
-//   GET /v1/collections/{collection}/log?limit=N
+//   GET /v1/collections/{collection}/log?limit=N&invalid=true
 //   GET /v1/collections/{collection}/diff?from=V&to=V
 //   GET /v1/collections/{collection}/datasets/{dataset}/records/{key}/history
 //   GET /v1/collections/{collection}/conflicts?dataset=D
@@ -36,10 +36,12 @@ Result<ApiResponse> GetLog(const ApiContext& ctx, const ApiRequest& request) {
     if (!n.ok()) return n.status();
     limit = *n;
   }
+  auto invalid_only = request.QueryBool("invalid");
+  if (!invalid_only.ok()) return invalid_only.status();
   auto coll = PathCollection(ctx, request);
   if (!coll.ok()) return coll.status();
   node::Reader reader(ctx.node, *coll);
-  auto log = reader.Log(limit);
+  auto log = reader.Log(limit, *invalid_only);
   if (!log.ok()) return log.status();
   boost::json::array out;
   for (const auto& e : *log) {

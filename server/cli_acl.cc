@@ -1,5 +1,6 @@
-// `kongsi acl grant|revoke|list`: who may read, write and administer a
-// collection (DESIGN §6).
+// `kongsi acl grant|revoke|list|log` and `kongsi members`: who may read,
+// write and administer a collection, and how that came to be (DESIGN §6;
+// docs/ADMINS.md).
 //
 // Node IDs and roles are checked by CLI11 validators while parsing, so a
 // typo is a usage error (exit 2) before the node is even opened.
@@ -45,18 +46,58 @@ Status RunRevoke(CliContext& ctx, const AclArgs& args) {
       [&](const boost::json::value& doc) { *ctx.out << Text(doc, "done") << '\n'; });
 }
 
+// "ZZBLP2DH:3" for the op an entry names under `by`/`seq`, "-" for none.
+std::string OpLabel(const boost::json::value& m, std::string_view by, std::string_view seq) {
+  std::string author = Text(m, by);
+  return author.empty() ? "-" : CommitLabel(author, m.at(seq).to_number<uint64_t>());
+}
+
+std::string NodeLabel(const boost::json::value& m) {
+  return Text(m, "node_id") + (m.at("self").as_bool() ? " (this node)" : "");
+}
+
 Status RunList(CliContext& ctx, const std::string& collection) {
   return CallAndPrint(
       ctx, {"GET", ApiPath({"v1", "collections", collection, "acl"})},
       [&](const boost::json::value& doc) {
-        Table table({"NODE", "ROLE", "GRANTED BY", "TIME"});
+        Table table({"NODE", "ROLE", "DECIDED BY", "TIME"});
         for (const auto& m : doc.as_array()) {
-          std::string by = Text(m, "granted_by");
+          bool revoked = !Text(m, "revoked_by").empty();
           std::string time = Text(m, "time");
-          table.AddRow(
-              {Text(m, "node_id") + (m.at("self").as_bool() ? " (this node)" : ""), Text(m, "role"),
-               by.empty() ? "-" : CommitLabel(by, m.at("granted_seq").to_number<uint64_t>()),
-               time.empty() ? "-" : time});
+          table.AddRow({NodeLabel(m), revoked ? "none (revoked)" : Text(m, "role"),
+                        revoked ? "revoke " + OpLabel(m, "revoked_by", "revoked_seq")
+                                : "grant " + OpLabel(m, "granted_by", "granted_seq"),
+                        time.empty() ? "-" : time});
+        }
+        table.Print(*ctx.out);
+      });
+}
+
+Status RunLog(CliContext& ctx, const std::string& collection) {
+  return CallAndPrint(
+      ctx, {"GET", ApiPath({"v1", "collections", collection, "acl", "log"})},
+      [&](const boost::json::value& doc) {
+        Table table({"COMMIT", "TIME", "OP", "NODE", "ROLE", "VALIDITY"});
+        for (const auto& e : doc.as_array()) {
+          std::string role = Text(e, "role");
+          table.AddRow({OpLabel(e, "author", "seq"), Text(e, "time"), Text(e, "op"),
+                        Text(e, "node_id"), role.empty() ? "-" : role,
+                        e.at("valid").as_bool() ? "valid"
+                                                : "invalid: " + Text(e, "invalid_reason")});
+        }
+        table.Print(*ctx.out);
+      });
+}
+
+Status RunMembers(CliContext& ctx, const std::string& collection) {
+  return CallAndPrint(
+      ctx, {"GET", ApiPath({"v1", "collections", collection, "members"})},
+      [&](const boost::json::value& doc) {
+        Table table({"NODE", "ROLE", "COMMITS", "INVALID", "LAST COMMIT"});
+        for (const auto& m : doc.as_array()) {
+          std::string last = Text(m, "last_commit_time");
+          table.AddRow({NodeLabel(m), Text(m, "role"), Text(m, "commits"),
+                        Text(m, "invalid_commits"), last.empty() ? "-" : last});
         }
         table.Print(*ctx.out);
       });
@@ -88,9 +129,22 @@ void AddAclCommands(CLI::App& app, CliContext& ctx) {
   OnRun(revoke, ctx, [&ctx, revoke_args] { return RunRevoke(ctx, *revoke_args); });
 
   auto list_coll = std::make_shared<std::string>();
-  CLI::App* list = group->add_subcommand("list", "Effective role of every member");
+  CLI::App* list = group->add_subcommand(
+      "list", "Role of every node ever granted one, as this node sees it, and the op that decided it");
   list->add_option("collection", *list_coll, "Collection name or ID")->required();
   OnRun(list, ctx, [&ctx, list_coll] { return RunList(ctx, *list_coll); });
+
+  auto log_coll = std::make_shared<std::string>();
+  CLI::App* log = group->add_subcommand(
+      "log", "Every grant and revoke in causal order, and whether it counts");
+  log->add_option("collection", *log_coll, "Collection name or ID")->required();
+  OnRun(log, ctx, [&ctx, log_coll] { return RunLog(ctx, *log_coll); });
+
+  auto members_coll = std::make_shared<std::string>();
+  CLI::App* members = app.add_subcommand(
+      "members", "Current members of a collection: role, commits, invalid commits");
+  members->add_option("collection", *members_coll, "Collection name or ID")->required();
+  OnRun(members, ctx, [&ctx, members_coll] { return RunMembers(ctx, *members_coll); });
 }
 
 }  // namespace kongsi::server

@@ -1,6 +1,7 @@
 // `kongsi log`, `diff`, `history`, `conflicts`, `digest`: reading a
 // collection's past (DESIGN §4, §5).
 #include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@ namespace {
 struct LogArgs {
   std::string collection;
   size_t limit = 0;
+  bool invalid = false;
 };
 
 struct DiffArgs {
@@ -39,18 +41,55 @@ std::string CommitOf(const boost::json::value& entry) {
   return CommitLabel(Text(entry, "author"), entry.at("seq").to_number<uint64_t>());
 }
 
+// One collection's log; with --invalid and no --collection, the invalid
+// commits of every collection, each entry naming its collection.
 Status RunLog(CliContext& ctx, const LogArgs& args) {
-  ApiCall call{"GET", ApiPath({"v1", "collections", args.collection, "log"})};
-  if (args.limit > 0) call.query.emplace_back("limit", std::to_string(args.limit));
-  return CallAndPrint(ctx, call, [&](const boost::json::value& doc) {
-    Table table({"COMMIT", "TIME", "OPS", "NOTE"});
-    for (const auto& e : doc.as_array()) {
-      std::string note = Text(e, "note");
-      if (!e.at("valid").as_bool()) note = "INVALID (" + Text(e, "invalid_reason") + ") " + note;
-      table.AddRow({CommitOf(e), Text(e, "time"), JoinedText(e, "summary", ", "), note});
+  auto api = ctx.Api();
+  if (!api.ok()) return api.status();
+  std::vector<std::string> collections{args.collection};
+  if (args.collection.empty()) {
+    auto list = (*api)->Call({"GET", "/v1/collections"});
+    if (!list.ok()) return list.status();
+    collections.clear();
+    for (const auto& c : list->as_array()) collections.push_back(Text(c, "name"));
+  }
+  boost::json::array entries;
+  for (const auto& coll : collections) {
+    ApiCall call{"GET", ApiPath({"v1", "collections", coll, "log"})};
+    if (args.limit > 0) call.query.emplace_back("limit", std::to_string(args.limit));
+    if (args.invalid) call.query.emplace_back("invalid", "true");
+    auto log = (*api)->Call(call);
+    if (!log.ok()) return log.status();
+    for (auto& e : log->as_array()) {
+      e.as_object()["collection"] = coll;
+      entries.push_back(std::move(e));
     }
+  }
+  if (ctx.json) {
+    PrintJson(*ctx.out, entries);
+    return Status::Ok();
+  }
+  const bool every = args.collection.empty();
+  std::vector<std::string> header{"COMMIT", "TIME", "OPS", args.invalid ? "WHY INVALID" : "NOTE"};
+  if (every) header.insert(header.begin(), "COLLECTION");
+  Table table(header);
+  for (const auto& e : entries) {
+    std::string last = Text(e, "note");
+    if (args.invalid) {
+      last = Text(e, "invalid_reason");
+    } else if (!e.at("valid").as_bool()) {
+      last = "INVALID (" + Text(e, "invalid_reason") + ") " + last;
+    }
+    std::vector<std::string> row{CommitOf(e), Text(e, "time"), JoinedText(e, "summary", ", "), last};
+    if (every) row.insert(row.begin(), Text(e, "collection"));
+    table.AddRow(std::move(row));
+  }
+  if (args.invalid && table.empty()) {
+    *ctx.out << "no invalid commits\n";
+  } else {
     table.Print(*ctx.out);
-  });
+  }
+  return Status::Ok();
 }
 
 Status RunDiff(CliContext& ctx, const DiffArgs& args) {
@@ -134,8 +173,15 @@ Status RunDigest(CliContext& ctx, const std::string& collection) {
 void AddHistoryCommands(CLI::App& app, CliContext& ctx) {
   auto log_args = std::make_shared<LogArgs>();
   CLI::App* log = app.add_subcommand("log", "Commits of a collection, newest first");
-  log->add_option("--collection", log_args->collection, "Collection name or ID")->required();
+  log->add_option("--collection", log_args->collection,
+                  "Collection name or ID (with --invalid: default every collection)");
   log->add_option("--limit", log_args->limit, "Show at most N commits (0: all)");
+  log->add_flag("--invalid", log_args->invalid, "Only commits judged invalid, and why (DESIGN §6)");
+  log->parse_complete_callback([log_args] {
+    if (log_args->collection.empty() && !log_args->invalid) {
+      throw CLI::RequiredError("--collection (required unless --invalid)");
+    }
+  });
   OnRun(log, ctx, [&ctx, log_args] { return RunLog(ctx, *log_args); });
 
   auto diff_args = std::make_shared<DiffArgs>();
