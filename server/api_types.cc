@@ -123,6 +123,34 @@ Result<uint64_t> ApiRequest::QueryUint(std::string_view name) const {
   return n;
 }
 
+void ApiCounters::CountResponse(int http_status) {
+  int status_class = http_status / 100;
+  if (status_class < 1 || status_class > 5) status_class = 0;
+  responses_[status_class].fetch_add(1, std::memory_order_relaxed);
+}
+
+uint64_t ApiCounters::Responses(int status_class) const {
+  if (status_class < 1 || status_class > 5) status_class = 0;
+  return responses_[status_class].load(std::memory_order_relaxed);
+}
+
+bool IsCkanApiPath(std::string_view path) { return path.substr(0, kCkanApiPrefix.size()) == kCkanApiPrefix; }
+
+ApiRole AnonymousRole(const ApiContext& ctx, std::string_view path) {
+  const bool ckan =
+      IsCkanApiPath(path) || path.substr(0, kCkanDownloadPrefix.size()) == kCkanDownloadPrefix;
+  if ((ctx.ckan_public && ckan) || (ctx.metrics_public && path == kMetricsPath)) {
+    return ApiRole::kViewer;
+  }
+  return ApiRole::kNone;
+}
+
+ApiResponse ErrorResponse(const ApiError& error, std::string_view path,
+                          const std::string& base_url) {
+  if (IsCkanApiPath(path)) return CkanErrorResponse(error, path, base_url);
+  return ApiResponse::Json(error.ToJson(), error.http_status);
+}
+
 int HttpStatusOf(Status::Code code) {
   switch (code) {
     case Status::Code::kOk:

@@ -4,10 +4,13 @@
 // (server/cli_client.h). Every operation is implemented once, as a handler.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -42,6 +45,18 @@ inline constexpr uint64_t kMaxApiUploadBytes = 16ull << 30;
 // `schema` query parameter, so this is kMaxSchemaJsonBytes percent-encoded.
 inline constexpr size_t kMaxApiHeaderBytes = 3u << 20;
 
+// What the HTTP server counts for GET /metrics. Lock-free; shared by the
+// server's sessions and the metrics route through ApiContext.
+class ApiCounters {
+ public:
+  void CountResponse(int http_status);
+  // Answers sent with a status of `status_class` (1..5: 1xx..5xx).
+  uint64_t Responses(int status_class) const;
+
+ private:
+  std::array<std::atomic<uint64_t>, 6> responses_{};  // [0]: outside 100..599
+};
+
 // Where the request is served: the node and, in the daemon, its peers.
 struct ApiContext {
   node::Node& node;
@@ -49,10 +64,29 @@ struct ApiContext {
   std::string data_dir;
   // The daemon's: asks peer sessions to re-check memberships after a join.
   std::function<void()> refresh_sessions;
+  // config.json's switches that serve some routes without a token
+  // (AnonymousRole below; docs/CONFIG.md).
+  bool ckan_public = false;
+  bool metrics_public = false;
+  std::shared_ptr<ApiCounters> counters = std::make_shared<ApiCounters>();
 };
+
+// CKAN's Action API (/api/3/action/..., /api/action/...) and its resource
+// downloads (/dataset/...): server/api_ckan_routes.cc.
+inline constexpr std::string_view kCkanApiPrefix = "/api/";
+inline constexpr std::string_view kCkanDownloadPrefix = "/dataset/";
+inline constexpr std::string_view kMetricsPath = "/metrics";
+bool IsCkanApiPath(std::string_view path);
+
+// The role a request without a token has on `path`: viewer on the CKAN
+// routes when `ckan_public`, on /metrics when `metrics_public`; else none.
+ApiRole AnonymousRole(const ApiContext& ctx, std::string_view path);
 
 struct ApiRequest {
   std::string method;                         // "GET", "POST", "PUT", "DELETE"
+  // "http://HOST:PORT" as the client reached us (its Host header), for
+  // absolute URLs in answers (CKAN's resource URLs). Empty in-process.
+  std::string base_url;
   std::string path;                           // as sent, percent-encoded, without the query
   std::map<std::string, std::string> params;  // decoded path parameters
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
@@ -109,6 +143,15 @@ inline constexpr char kErrorUnauthenticated[] = "unauthenticated";      // 401
 inline constexpr char kErrorMethodNotAllowed[] = "method_not_allowed";  // 405
 inline constexpr char kErrorPayloadTooLarge[] = "payload_too_large";    // 413
 inline constexpr char kErrorHeaderTooLarge[] = "header_too_large";      // 431
+
+// The answer to `error` for a request of `path`: {"error":{"code","message"}},
+// or CKAN's envelope {"help","success":false,"error":{"__type","message"}}
+// with CKAN's status (403/404/409) on CKAN's Action API (CkanErrorResponse in
+// server/api_ckan_routes.cc). `base_url` as in ApiRequest.
+ApiResponse ErrorResponse(const ApiError& error, std::string_view path,
+                          const std::string& base_url);
+ApiResponse CkanErrorResponse(const ApiError& error, std::string_view path,
+                              const std::string& base_url);
 
 int HttpStatusOf(Status::Code code);
 // A Status of `code` with `message` (Status has a factory per code only).

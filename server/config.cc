@@ -140,10 +140,14 @@ Status ParseFields(const json::object& root, Config* config) {
       KONGSI_RETURN_IF_ERROR(GetMs(value, what, &config->reconnect_min_ms));
     } else if (key == "reconnect_max_ms") {
       KONGSI_RETURN_IF_ERROR(GetMs(value, what, &config->reconnect_max_ms));
+    } else if (key == "ckan_public") {
+      KONGSI_RETURN_IF_ERROR(GetBool(value, what, &config->ckan_public));
+    } else if (key == "metrics_public") {
+      KONGSI_RETURN_IF_ERROR(GetBool(value, what, &config->metrics_public));
     } else {
-      return Status::InvalidArgument(
-          "unknown key " + what +
-          " (known: peer_listen, api_listen, peers, reconnect_min_ms, reconnect_max_ms)");
+      return Status::InvalidArgument("unknown key " + what +
+                                     " (known: peer_listen, api_listen, peers, reconnect_min_ms, "
+                                     "reconnect_max_ms, ckan_public, metrics_public)");
     }
   }
   if (config->reconnect_min_ms > config->reconnect_max_ms) {
@@ -260,7 +264,9 @@ std::string ConfigToJson(const Config& config) {
   }
   out += config.peers.empty() ? "],\n" : "\n  ],\n";
   out += "  \"reconnect_min_ms\": " + std::to_string(config.reconnect_min_ms) + ",\n";
-  out += "  \"reconnect_max_ms\": " + std::to_string(config.reconnect_max_ms) + "\n}\n";
+  out += "  \"reconnect_max_ms\": " + std::to_string(config.reconnect_max_ms) + ",\n";
+  out += std::string("  \"ckan_public\": ") + (config.ckan_public ? "true" : "false") + ",\n";
+  out += std::string("  \"metrics_public\": ") + (config.metrics_public ? "true" : "false") + "\n}\n";
   return out;
 }
 

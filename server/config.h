@@ -55,6 +55,10 @@ struct Config {
   std::vector<PeerConfig> peers;
   uint32_t reconnect_min_ms = kDefaultReconnectMinMs;
   uint32_t reconnect_max_ms = kDefaultReconnectMaxMs;
+  // Serve CKAN's read API (and its downloads) / GET /metrics to requests
+  // without a token, as a viewer. Off: a token is needed, as everywhere.
+  bool ckan_public = false;
+  bool metrics_public = false;
 
   // The configured peer with this raw node ID, or null.
   const PeerConfig* FindPeer(const std::string& node_id) const;

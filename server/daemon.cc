@@ -83,8 +83,10 @@ Status Daemon::Start() {
   spdlog::info("[{}] listening for peers on {}:{} ({})", self, peer_listen_.host, listener_->port(), kSyncPath);
 
   // Local HTTP API (issue 5): started here.
-  auto api = StartLocalApi(ioc_, ApiContext{node_, &registry_, options_.data_dir, [this] { RefreshSessions(); }},
-                           api_listen_, &runtime_);
+  ApiContext api_context{node_, &registry_, options_.data_dir, [this] { RefreshSessions(); }};
+  api_context.ckan_public = config_.ckan_public;
+  api_context.metrics_public = config_.metrics_public;
+  auto api = StartLocalApi(ioc_, std::move(api_context), api_listen_, &runtime_);
   if (!api.ok()) {
     Stop();
     return api.status();
