@@ -38,6 +38,20 @@ std::string JsonTextOf(const v1::RecordState& record) {
 
 }  // namespace
 
+bool IsPackageRelativePath(std::string_view path) {
+  if (path.empty() || path.front() == '/' || path.find('\\') != std::string_view::npos) {
+    return false;
+  }
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (path.substr(start, slash - start) == "..") return false;
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return true;
+}
+
 std::string FrictionlessName(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size() && out.size() < kMaxFrictionlessNameBytes; ++i) {

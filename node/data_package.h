@@ -134,6 +134,12 @@ Result<PackageExportReport> ExportDataPackage(const Reader& reader, const std::s
 // become '-'. Used for resource names, CSV file names and `pull`'s folder.
 std::string FrictionlessName(std::string_view text);
 
+// Data Package paths are relative POSIX paths without ".." (and without
+// '\\'): anything else could read or write outside the package folder.
+// Shared by the importer, the CLI collecting a package's files and the tar
+// reader of package uploads.
+bool IsPackageRelativePath(std::string_view path);
+
 // ---- the "_package" dataset ----
 
 // Metadata rows: key -> JSON object.

@@ -38,20 +38,6 @@ Status Invalid(const std::string& source, const std::string& path, const std::st
 
 bool IsRemote(std::string_view path) { return path.find("://") != std::string_view::npos; }
 
-// Data Package paths are relative POSIX paths without "..": refuse anything
-// that would read outside the package folder.
-bool IsInsidePackage(const std::string& path) {
-  if (path.empty() || path.front() == '/' || path.find('\\') != std::string::npos) return false;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t slash = path.find('/', start);
-    if (path.substr(start, slash - start) == "..") return false;
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return true;
-}
-
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -108,7 +94,7 @@ Status ParseResourceSchema(const json::value& v, const std::string& source, cons
       *skip = "its schema is at a URL (" + rel + "), which Kongsi does not fetch";
       return Status::Ok();
     }
-    if (!IsInsidePackage(rel)) return Invalid(source, at, "must be a path inside the package");
+    if (!IsPackageRelativePath(rel)) return Invalid(source, at, "must be a path inside the package");
     const std::string file = (base / rel).string();
     auto doc = ReadJsonFile(file, kMaxSchemaJsonBytes, "kMaxSchemaJsonBytes");
     if (!doc.ok()) return doc.status();
@@ -141,7 +127,7 @@ Result<std::string> LocateData(const json::object& r, const std::string& source,
   const std::string rel(path->get_string());
   plan->report.path = rel;
   if (IsRemote(rel)) return "remote data (" + rel + ") is not fetched; download it and change path";
-  if (!IsInsidePackage(rel)) {
+  if (!IsPackageRelativePath(rel)) {
     return Invalid(source, plan->data.where + ".path",
                    "\"" + rel + "\" must be a relative path inside the package, without \"..\"");
   }

@@ -31,12 +31,40 @@ SpoolFile::~SpoolFile() { ::unlink(path_.c_str()); }
 
 Status SpoolFile::Write(std::string_view text) { return WriteFileAtomically(path_, text, 0600); }
 
+Result<std::unique_ptr<SpoolDir>> SpoolDir::CreateIn(const std::string& parent,
+                                                     const char* prefix) {
+  if (::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::IoError(parent + ": cannot create: " + std::strerror(errno));
+  }
+  std::string tmpl = parent + "/" + prefix + "XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) {  // mode 0700
+    return Status::IoError(tmpl + ": cannot create: " + std::strerror(errno));
+  }
+  return std::unique_ptr<SpoolDir>(new SpoolDir(std::move(tmpl)));
+}
+
+Result<std::unique_ptr<SpoolDir>> SpoolDir::Create(const std::string& data_dir) {
+  return CreateIn(data_dir + "/" + kSpoolDirName, kSpoolPrefix);
+}
+
+Result<std::unique_ptr<SpoolDir>> SpoolDir::CreateTemp() {
+  std::error_code ec;
+  std::string parent = std::filesystem::temp_directory_path(ec).string();
+  if (ec) parent = "/tmp";
+  return CreateIn(parent, "kongsi-");
+}
+
+SpoolDir::~SpoolDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
 void RemoveStaleSpoolFiles(const std::string& data_dir) {
   std::error_code ec;
   for (const auto& entry :
        std::filesystem::directory_iterator(data_dir + "/" + kSpoolDirName, ec)) {
     if (entry.path().filename().string().rfind(kSpoolPrefix, 0) == 0) {
-      std::filesystem::remove(entry.path(), ec);
+      std::filesystem::remove_all(entry.path(), ec);  // files and SpoolDirs
     }
   }
 }

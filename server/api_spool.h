@@ -34,6 +34,28 @@ class SpoolFile {
   std::string path_;
 };
 
+// A temporary directory <data>/tmp/upload-XXXXXX (mode 0700) for a Data
+// Package: an upload unpacked before import, or an export packed into the
+// download. Removed with everything in it when the SpoolDir goes away.
+class SpoolDir {
+ public:
+  static Result<std::unique_ptr<SpoolDir>> Create(const std::string& data_dir);
+  // The same under the system's temporary directory (the CLI, which may
+  // have no data dir of its own with --node).
+  static Result<std::unique_ptr<SpoolDir>> CreateTemp();
+  ~SpoolDir();
+  SpoolDir(const SpoolDir&) = delete;
+  SpoolDir& operator=(const SpoolDir&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit SpoolDir(std::string path) : path_(std::move(path)) {}
+  static Result<std::unique_ptr<SpoolDir>> CreateIn(const std::string& parent,
+                                                    const char* prefix);
+  std::string path_;
+};
+
 // Removes <data>/tmp/upload-* (best effort).
 void RemoveStaleSpoolFiles(const std::string& data_dir);
 
