@@ -16,9 +16,12 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j$(JOBS)
 
-# The main job: a local walk-through on real data from ../shared/data.
+# The main job: three organisations on 127.0.0.1 share a real table from
+# ../shared/data (server/cli_demo.cc); runs until Ctrl-C. DEMO_ARGS=--once
+# stops at the end of the walk-through.
+DEMO_ARGS ?=
 demo: build
-	bash deploy/walkthrough.sh $(BUILD)/bin/kongsi
+	$(BUILD)/bin/kongsi demo --shared-data ../shared/data $(DEMO_ARGS)
 
 # Every test: unit, property, round-trip and end-to-end.
 test: build

@@ -13,7 +13,13 @@ packages=(
   libgtest-dev libgmock-dev librapidcheck-dev
   libcli11-dev libspdlog-dev libfmt-dev
   python3 curl
+  chromium
 )
+# The web console's browser test (tests/e2e/web_console_test.py) runs
+# Playwright on Node.js; keep a Node.js that is already installed.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

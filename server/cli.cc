@@ -109,6 +109,8 @@ int RunCli(int argc, char** argv) {
   AddTokenCommands(app, ctx);
   AddPeerCommands(app, ctx);
   AddServeCommands(app, ctx);
+  AddBackupCommands(app, ctx);
+  AddDemoCommands(app, ctx);
 
   if (argc <= 1) {
     std::cerr << app.help();
