@@ -24,6 +24,7 @@
 #include "server/api_spool.h"
 #include "server/api_url.h"
 #include "server/http_chunk_buf.h"
+#include "server/web_assets.h"
 
 namespace kongsi::server {
 namespace {
@@ -47,12 +48,12 @@ ApiError TooLarge(uint64_t limit) {
   return Error(413, kErrorPayloadTooLarge, "request body over " + std::to_string(limit) + " bytes");
 }
 
-// "Bearer TOKEN" (scheme case-insensitive) -> TOKEN; empty if not that form.
-std::string_view BearerToken(std::string_view header) {
+// "Bearer TOKEN" (scheme case-insensitive) -> TOKEN. CKAN's clients send
+// the bare token ("Authorization: TOKEN"), so that form is TOKEN as well.
+std::string_view AuthorizationToken(std::string_view header) {
   constexpr std::string_view kScheme = "bearer ";
-  if (header.size() <= kScheme.size() || !beast::iequals(header.substr(0, kScheme.size()), kScheme))
-    return {};
-  header.remove_prefix(kScheme.size());
+  if (header.size() > kScheme.size() && beast::iequals(header.substr(0, kScheme.size()), kScheme))
+    header.remove_prefix(kScheme.size());
   while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
   while (!header.empty() && header.back() == ' ') header.remove_suffix(1);
   return header;
@@ -108,6 +109,18 @@ class HttpSession : public HttpSessionBase,
     DoReadHeader();
   }
 
+  // "http(s)://" + the Host header, else the address the client reached.
+  std::string BaseUrl(std::string_view host) {
+    std::string scheme = kTls ? "https://" : "http://";
+    if (!host.empty()) return scheme + std::string(host);
+    beast::error_code ec;
+    auto local = Lowest().socket().local_endpoint(ec);
+    if (ec) return {};
+    std::string address = local.address().to_string();
+    if (local.address().is_v6()) address = "[" + address + "]";
+    return scheme + address + ":" + std::to_string(local.port());
+  }
+
   // ---- request ----
   void DoReadHeader() {
     request_ = ApiRequest{};
@@ -146,12 +159,17 @@ class HttpSession : public HttpSessionBase,
     auto target = ParseTarget(req.target());
     if (!target.ok()) return SendError(ApiError::FromStatus(target.status()), body_pending_);
     request_.method = std::string(req.method_string());
+    request_.base_url = BaseUrl(req[http::field::host]);
     request_.path = target->path;
     request_.query = std::move(target->query);
+    // The web console loads without a token; it signs in from its page.
+    if (IsWebPath(request_.path)) return SendWeb(req[http::field::if_none_match]);
 
+    // Older CKAN clients send their key as X-CKAN-API-Key.
     auto auth = req[http::field::authorization];
+    if (auth.empty()) auth = req["X-CKAN-API-Key"];
     if (!auth.empty()) {
-      std::string_view token = BearerToken(auth);
+      std::string_view token = AuthorizationToken(auth);
       auto info =
           token.empty()
               ? Result<TokenInfo>(Status::NotFound("expected \"Authorization: Bearer TOKEN\""))
@@ -159,6 +177,8 @@ class HttpSession : public HttpSessionBase,
       if (!info.ok())
         return SendError(Error(401, kErrorUnauthenticated, info.status().message()), body_pending_);
       request_.role = info->role;
+    } else {
+      request_.role = AnonymousRole(shared_->ctx, request_.path);
     }
     match_ = DefaultApiRouter().Match(request_.method, request_.path);
     if (!match_.ok()) return SendError(match_.error, body_pending_);
@@ -279,6 +299,7 @@ class HttpSession : public HttpSessionBase,
     beast::error_code ec =
         OnStrand([&](auto done) { http::async_write_header(stream_, serializer, done); });
     bool ok = !ec;
+    if (ok) shared_->ctx.counters->CountResponse(200);
     Status written;
     if (ok) {
       auto send_chunk = [&](std::string_view data) {
@@ -328,7 +349,8 @@ class HttpSession : public HttpSessionBase,
 
   // ---- response ----
   void SendError(const ApiError& error, bool close) {
-    SendJson(error.http_status, error.ToJson(), close);
+    ApiResponse response = ErrorResponse(error, request_.path, request_.base_url);
+    SendJson(response.status, response.json, close);
   }
 
   // `close` when the request's body was not read: the connection cannot
@@ -338,10 +360,45 @@ class HttpSession : public HttpSessionBase,
     res->set(http::field::server, "kongsi");
     res->set(http::field::content_type, "application/json");
     if (status == 401) res->set(http::field::www_authenticate, "Bearer");
-    res->keep_alive(keep_alive_ && !close && !body_pending_);
-    unread_input_ = close;
     res->body() = boost::json::serialize(doc) + "\n";
     res->prepare_payload();
+    Write(std::move(res), close);
+  }
+
+  // The web console's files (server/web_assets.h): no token needed, GET and
+  // HEAD only, 304 when the client has this version.
+  void SendWeb(std::string_view if_none_match) {
+    const bool head = request_.method == "HEAD";
+    if (request_.method != "GET" && !head) {
+      return SendError(Error(405, kErrorMethodNotAllowed,
+                             request_.method + " is not allowed on " + request_.path +
+                                 " (allowed: GET, HEAD)"),
+                       body_pending_);
+    }
+    const WebAsset* asset = FindWebAsset(request_.path);
+    if (asset == nullptr) {
+      return SendError(Error(404, CodeName(Status::Code::kNotFound),
+                             "no such file in the web console: " + request_.path),
+                       body_pending_);
+    }
+    const bool fresh = if_none_match == asset->etag;
+    auto res = std::make_shared<http::response<http::string_body>>(
+        fresh ? http::status::not_modified : http::status::ok, 11);
+    res->set(http::field::server, "kongsi");
+    res->set(http::field::content_type, asset->content_type);
+    res->set(http::field::cache_control, kWebCacheControl);
+    res->set(http::field::etag, asset->etag);
+    for (const auto& [name, value] : WebSecurityHeaders()) res->set(name, value);
+    if (!fresh && !head) res->body() = std::string(asset->body);
+    if (!fresh) res->content_length(asset->body.size());
+    Write(std::move(res), body_pending_);
+  }
+
+  // Sends `res` (its payload prepared); `close` as for SendJson.
+  void Write(std::shared_ptr<http::response<http::string_body>> res, bool close) {
+    res->keep_alive(keep_alive_ && !close && !body_pending_);
+    unread_input_ = close;
+    shared_->ctx.counters->CountResponse(res->result_int());
     Lowest().expires_after(kApiWriteTimeout);
     http::async_write(stream_, *res,
                       [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
