@@ -1,5 +1,5 @@
-// GET /healthz, GET /v1/openapi.json, GET /v1/node, GET /v1/status: the
-// node itself.
+// GET /healthz, GET /v1/openapi.json, GET /v1/node, GET /v1/status,
+// POST /v1/backup: the node itself.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <string>
@@ -9,11 +9,20 @@
 #include "node/reader.h"
 #include "server/api_json.h"
 #include "server/api_router.h"
+#include "server/backup.h"
 
 namespace kongsi::server {
 namespace {
 
-Result<ApiResponse> Healthz(const ApiContext&, const ApiRequest&) {
+// 200 while the database answers a read (a missing key is an answer), 503
+// with the reason when it does not (a failed disk, a closed database).
+Result<ApiResponse> Healthz(const ApiContext& ctx, const ApiRequest&) {
+  std::string ignored;
+  Status read = ctx.node.db().Get(storage::Family::kMeta, "healthz", &ignored);
+  if (!read.ok() && !read.IsNotFound()) {
+    return ApiResponse::Json(
+        boost::json::object{{"status", "unavailable"}, {"reason", read.message()}}, 503);
+  }
   return ApiResponse::Json(boost::json::object{{"status", "ok"}});
 }
 
@@ -64,6 +73,22 @@ Result<ApiResponse> GetStatus(const ApiContext& ctx, const ApiRequest&) {
       {"alarms", std::move(alarms)}});
 }
 
+// Runs where the database is open (the daemon, or the CLI in-process), so
+// the RocksDB checkpoint is consistent while the node serves. `to` is a path
+// on the node's machine.
+Result<ApiResponse> Backup(const ApiContext& ctx, const ApiRequest& request) {
+  auto body = ParseJsonBody(request.body);
+  if (!body.ok()) return body.status();
+  std::string to;
+  KONGSI_RETURN_IF_ERROR(BodyString(*body, "to", true, &to));
+  auto report = BackupNode(ctx.node, to);
+  if (!report.ok()) return report.status();
+  return ApiResponse::Json(boost::json::object{{"dir", report->dir},
+                                               {"node_id", report->node_id},
+                                               {"files", report->files},
+                                               {"bytes", report->bytes}});
+}
+
 }  // namespace
 
 void AddNodeRoutes(ApiRouter& router) {
@@ -71,6 +96,7 @@ void AddNodeRoutes(ApiRouter& router) {
   router.Add({"GET", "/v1/openapi.json", ApiRole::kNone, ApiBody::kNone, OpenApi});
   router.Add({"GET", "/v1/node", ApiRole::kViewer, ApiBody::kNone, GetNode});
   router.Add({"GET", "/v1/status", ApiRole::kViewer, ApiBody::kNone, GetStatus});
+  router.Add({"POST", "/v1/backup", ApiRole::kAdmin, ApiBody::kJson, Backup});
 }
 
 }  // namespace kongsi::server

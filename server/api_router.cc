@@ -89,11 +89,15 @@ const ApiRouter& DefaultApiRouter() {
     AddNodeRoutes(*r);
     AddCollectionRoutes(*r);
     AddDataRoutes(*r);
+    AddPackageRoutes(*r);
     AddHistoryRoutes(*r);
     AddTagRoutes(*r);
     AddAclRoutes(*r);
     AddTokenRoutes(*r);
     AddPeerRoutes(*r);
+    AddCkanRoutes(*r);
+    AddMetricsRoutes(*r);
+    AddRowsRoutes(*r);
     return r;
   }();
   return *router;

@@ -70,11 +70,15 @@ ApiOutcome RunRoute(const ApiMatch& match, const ApiContext& ctx, ApiRequest& re
 void AddNodeRoutes(ApiRouter& router);        // healthz, openapi, node, status
 void AddCollectionRoutes(ApiRouter& router);  // collections, datasets, invites
 void AddDataRoutes(ApiRouter& router);        // publish, export
+void AddPackageRoutes(ApiRouter& router);     // Data Package upload, download
 void AddHistoryRoutes(ApiRouter& router);     // log, diff, history, conflicts, digest
 void AddTagRoutes(ApiRouter& router);         // tags
 void AddAclRoutes(ApiRouter& router);         // acl
 void AddTokenRoutes(ApiRouter& router);       // tokens
 void AddPeerRoutes(ApiRouter& router);        // peers
+void AddCkanRoutes(ApiRouter& router);        // CKAN's Action API, resource downloads
+void AddMetricsRoutes(ApiRouter& router);     // /metrics (Prometheus)
+void AddRowsRoutes(ApiRouter& router);        // rows: a dataset page for people (web console)
 
 // The OpenAPI 3 document served at GET /v1/openapi.json.
 const boost::json::value& OpenApiDocument();

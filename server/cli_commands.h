@@ -58,11 +58,14 @@ CLI::Validator NodeIdValidator();
 void AddNodeCommands(CLI::App& app, CliContext& ctx);        // init, id, status
 void AddServeCommands(CLI::App& app, CliContext& ctx);       // serve (server/cli_serve.cc)
 void AddCollectionCommands(CLI::App& app, CliContext& ctx);  // collection create|list|invites|join
-void AddDataCommands(CLI::App& app, CliContext& ctx);        // publish, export
+void AddDataCommands(CLI::App& app, CliContext& ctx);        // publish, export, pull
+void AddPullCommand(CLI::App& app, CliContext& ctx);  // pull (server/cli_pull.cc)
 void AddHistoryCommands(CLI::App& app, CliContext& ctx);  // log, diff, history, digest, conflicts
 void AddTagCommands(CLI::App& app, CliContext& ctx);      // tag create|list
-void AddAclCommands(CLI::App& app, CliContext& ctx);      // acl grant|revoke|list
+void AddAclCommands(CLI::App& app, CliContext& ctx);      // acl grant|revoke|list|log, members
 void AddTokenCommands(CLI::App& app, CliContext& ctx);    // token create|list|revoke
 void AddPeerCommands(CLI::App& app, CliContext& ctx);     // peer add|list|remove
+void AddBackupCommands(CLI::App& app, CliContext& ctx);   // backup, restore (server/cli_backup.cc)
+void AddDemoCommands(CLI::App& app, CliContext& ctx);     // demo (server/cli_demo.cc)
 
 }  // namespace kongsi::server

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import tempfile
 import time
 
 
@@ -30,14 +31,16 @@ def wait_until(what, predicate, timeout=60.0, interval=0.1):
 
 
 class Node:
-    def __init__(self, binary, root, name):
+    def __init__(self, binary, root, name, init=True):
+        """init=False: the data dir root/name exists already (a restored backup)."""
         self.binary = binary
         self.name = name
         self.data = os.path.join(root, name)
         self.proc = None
         self.peer_port = 0  # chosen by the first start, kept so partners' configs stay right
         self.log_path = os.path.join(root, name + ".log")
-        self.run("init", "--name", name)
+        if init:
+            self.run("init", "--name", name)
         self.node_id = self.run("id").strip().split()[-1]
 
     def run(self, *args, check=True, json_out=False, stdin=None):
@@ -111,6 +114,27 @@ class Node:
     def holds(self, coll):
         return any(c.get("name") == coll for c in self.run("collection", "list", json_out=True))
 
+    def join(self, coll, timeout=60):
+        """Waits for a peer's invitation to `coll`, then accepts it."""
+        wait_until(f"{self.name} to be invited to {coll}",
+                   lambda: coll in json.dumps(self.run("collection", "invites", json_out=True)),
+                   timeout=timeout)
+        self.run("collection", "join", coll)
+
+    def commits_by(self, coll, author):
+        """The seqs of the commits by node `author` (a Node) this node holds."""
+        return {e["seq"] for e in self.run("log", "--collection", coll, json_out=True)
+                if e["author"] == author.node_id}
+
+    def invalid_commits(self, coll):
+        """{(author node ID, seq): reason} of the commits judged invalid."""
+        return {(e["author"], e["seq"]): e["invalid_reason"]
+                for e in self.run("log", "--invalid", "--collection", coll, json_out=True)}
+
+    def roles(self, coll):
+        """{node ID: role} as `acl list` shows it ("none": revoked)."""
+        return {m["node_id"]: m["role"] for m in self.run("acl", "list", coll, json_out=True)}
+
 
 class Cluster:
     def __init__(self, binary, root):
@@ -139,3 +163,25 @@ class Cluster:
 
         return wait_until(f"digests of {coll} to agree on {[n.name for n in nodes]}", same, timeout=timeout,
                           interval=0.25)
+
+
+def run_scenarios(binary, prefix, scenarios, only=()):
+    """Runs each (name, fn(cluster)) in its own Cluster under a temp dir (all
+    of them, or those named in `only`); stops at the first failure, printing
+    it and each node's log. Returns the exit code."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as root:
+        for name, scenario in scenarios:
+            if only and name not in only:
+                continue
+            cl = Cluster(binary, os.path.join(root, name.replace(" ", "-")))
+            os.makedirs(cl.root)
+            try:
+                scenario(cl)
+            except (Failure, AssertionError) as e:
+                print(f"FAIL {name}: {e}")
+                for n in cl.nodes:
+                    print(f"--- log of {n.name} ---\n{n.log()}")
+                return 1
+            finally:
+                cl.close()
+    return 0

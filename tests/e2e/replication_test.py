@@ -18,11 +18,10 @@ import os
 import random
 import signal
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kongsi_cluster import Cluster, Failure, wait_until  # noqa: E402
+from kongsi_cluster import Failure, run_scenarios, wait_until  # noqa: E402
 
 KONGSI = sys.argv[1]
 DATA = sys.argv[2]
@@ -171,24 +170,9 @@ def mesh(cl, seed=20261123):
 
 
 def main():
-    with tempfile.TemporaryDirectory(prefix="kongsi-repl-") as root:
-        scenarios = (("two nodes", two_nodes), ("chain", chain), ("resume", resume), ("mesh", mesh))
-        only = set(sys.argv[3:])  # e.g. `replication_test.py mesh` while debugging one scenario
-        for name, scenario in scenarios:
-            if only and name not in only:
-                continue
-            cl = Cluster(KONGSI, os.path.join(root, name.replace(" ", "-")))
-            os.makedirs(cl.root)
-            try:
-                scenario(cl)
-            except (Failure, AssertionError) as e:
-                print(f"FAIL {name}: {e}")
-                for n in cl.nodes:
-                    print(f"--- log of {n.name} ---\n{n.log()}")
-                return 1
-            finally:
-                cl.close()
-    return 0
+    scenarios = (("two nodes", two_nodes), ("chain", chain), ("resume", resume), ("mesh", mesh))
+    # e.g. `replication_test.py KONGSI DATA mesh` while debugging one scenario
+    return run_scenarios(KONGSI, "kongsi-repl-", scenarios, only=set(sys.argv[3:]))
 
 
 if __name__ == "__main__":

@@ -371,6 +371,16 @@ TEST_F(ApiTest, EveryRouteIsServed) {
        R"({"url":"wss://10.0.0.2:7600/v1/sync","node_id":")" + other + R"("})"},
       {"DELETE", "/v1/peers/" + other, admin_, ""},
       {"GET", "/v1/tokens", admin_, ""},
+      {"GET", Coll("/acl/log"), viewer_, ""},
+      {"GET", Coll("/members"), viewer_, ""},
+      {"GET", Coll("/datasets/spend/rows"), viewer_, ""},
+      {"GET", Coll("/datapackage"), viewer_, ""},
+      {"POST", "/v1/backup", admin_, R"({"to":")" + dir_ + R"(/backup"})"},
+      {"GET", "/metrics", viewer_, ""},
+      {"GET", "/api/3/action/package_list", viewer_, ""},
+      {"POST", "/api/3/action/package_list", viewer_, "{}"},
+      {"GET", "/api/action/package_list", viewer_, ""},
+      {"POST", "/api/action/package_list", viewer_, "{}"},
   };
   for (const auto& [method, target, token, body] : calls) {
     Reply r = Send(method, target, token, body);
@@ -381,6 +391,16 @@ TEST_F(ApiTest, EveryRouteIsServed) {
   EXPECT_EQ(Send("POST", "/v1/invites/nothing/join", admin_).status, 404);
   EXPECT_EQ(Send("DELETE", "/v1/tokens/nothing", admin_).status, 404);
   EXPECT_EQ(Send("POST", "/v1/tokens", admin_, R"({"role":"viewer"})").status, 201);
+  // A Data Package upload must be a tar: anything else is a 400 that is still served.
+  EXPECT_EQ(Send("PUT", Coll("/datapackage"), publisher_, "not a tar", "application/x-tar").status, 400);
+  // A resource's download URL comes from CKAN's package_show, as a harvester finds it.
+  Reply show = Send("GET", "/api/3/action/package_show?id=budget", viewer_);
+  ASSERT_EQ(show.status, 200) << show.body;
+  std::string url(json::parse(show.body).at("result").at("resources").at(0).at("url").as_string());
+  const auto path = url.find("/dataset/");
+  ASSERT_NE(path, std::string::npos) << url;
+  Reply csv = Send("GET", url.substr(path), viewer_);
+  EXPECT_EQ(csv.status, 200) << csv.body;
   for (const ApiRoute& r : DefaultApiRouter().routes()) {
     EXPECT_TRUE(routes_hit_.count(r.method + " " + r.pattern))
         << r.method << " " << r.pattern << " not called";
