@@ -482,5 +482,29 @@ TEST_F(NodeCommitTest, TheClockResumesAfterTheLogOnReopen) {
   EXPECT_EQ(ScanVisible(*admin_, coll_, "t")["1"]["a"], "admin, after restart");
 }
 
+// The ACL mistakes the CLI refuses locally are refused the same way when a
+// peer's commit carries them: rejected with a reason, nothing stored.
+TEST_F(NodeCommitTest, BadAclOpsFromAPeerAreRejectedWithAReason) {
+  v1::Op unknown_role = GrantOp(outsider_id_.node_id(), v1::ROLE_WRITER);
+  unknown_role.mutable_grant()->set_role(static_cast<v1::Role>(42));
+  const std::vector<std::pair<std::string, v1::Op>> cases = {
+      {"grant to a malformed node ID", GrantOp("not-a-node-id", v1::ROLE_WRITER)},
+      {"grant of an unknown role", unknown_role},
+      {"revoke of the last admin", RevokeOp(admin_id_.node_id())},
+      {"revoke of a non-member", RevokeOp(outsider_id_.node_id())},
+  };
+  for (const auto& [what, op] : cases) {
+    const std::string digest = DigestOf(*writer_, coll_);
+    const uint64_t rejected = writer_->counters().commits_rejected;
+    v1::SignedCommit sc = admin_->BuildCommit(coll_, admin_->Version(coll_), {op}, what);
+    ReceiveOutcome out = writer_->Receive(Serialized(sc));
+    EXPECT_EQ(out.status, ReceiveStatus::kRejected) << what;
+    EXPECT_FALSE(out.reason.empty()) << what;
+    EXPECT_EQ(writer_->counters().commits_rejected, rejected + 1) << what;
+    EXPECT_EQ(DigestOf(*writer_, coll_), digest) << what;
+    EXPECT_EQ(writer_->Collection(coll_)->acl.CurrentRole(admin_id_.node_id()), v1::ROLE_ADMIN) << what;
+  }
+}
+
 }  // namespace
 }  // namespace kongsi::node
