@@ -315,6 +315,18 @@ std::optional<uint64_t> SyncSession::Behind(const std::string& coll) const {
   return behind;
 }
 
+std::optional<uint64_t> SyncSession::Ahead(const std::string& coll) const {
+  auto it = views_.find(coll);
+  if (it == views_.end()) return std::nullopt;
+  uint64_t ahead = 0;
+  const VersionVector ours = node_.Version(coll);
+  for (const auto& [author, seq] : it->second.vv.entries()) {
+    uint64_t have = ours.Get(author);
+    if (seq > have) ahead += seq - have;
+  }
+  return ahead;
+}
+
 std::map<std::string, VersionVector> SyncSession::PeerVersions() const {
   std::map<std::string, VersionVector> out;
   for (const auto& [coll, view] : views_) out[coll] = view.vv;

@@ -102,6 +102,9 @@ class SyncSession {
   // Commits of `coll` the peer lacks as far as we know (for `peer list`);
   // nullopt when the peer has not told us its version of `coll`.
   std::optional<uint64_t> Behind(const std::string& coll) const;
+  // Commits of `coll` the peer holds and we lack (how far an initial sync
+  // has to go); nullopt when the peer has not told us its version of `coll`.
+  std::optional<uint64_t> Ahead(const std::string& coll) const;
   // Collections the peer announced a Have for (it holds them and says we
   // may read them), with its version as far as we know.
   std::map<std::string, VersionVector> PeerVersions() const;

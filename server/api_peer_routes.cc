@@ -26,14 +26,19 @@ std::mutex& ConfigMutex() {
   return mu;
 }
 
-boost::json::object PeerJson(const ApiContext& ctx, const PeerState& p, bool auto_join) {
-  boost::json::array behind;
-  for (const auto& [coll, commits] : p.behind) {
+// [{collection, name, commits}] of a per-collection count.
+boost::json::array PerCollection(const ApiContext& ctx, const std::map<std::string, uint64_t>& counts) {
+  boost::json::array out;
+  for (const auto& [coll, commits] : counts) {
     auto cache = ctx.node.Collection(coll);
-    behind.push_back(boost::json::object{{"collection", node::HexId(coll)},
-                                         {"name", cache.ok() ? cache->info.name() : ""},
-                                         {"commits", commits}});
+    out.push_back(boost::json::object{{"collection", node::HexId(coll)},
+                                      {"name", cache.ok() ? cache->info.name() : ""},
+                                      {"commits", commits}});
   }
+  return out;
+}
+
+boost::json::object PeerJson(const ApiContext& ctx, const PeerState& p, bool auto_join) {
   const node::SyncStats& st = p.stats;
   boost::json::object stats{{"frames_in", st.frames_in},
                             {"frames_out", st.frames_out},
@@ -61,7 +66,9 @@ boost::json::object PeerJson(const ApiContext& ctx, const PeerState& p, bool aut
                              {"next_dial_ms", p.next_dial_ms},
                              // Of the current (or last) session with the peer.
                              {"stats", std::move(stats)},
-                             {"behind", std::move(behind)}};
+                             // Commits the peer lacks / holds and we lack.
+                             {"behind", PerCollection(ctx, p.behind)},
+                             {"ahead", PerCollection(ctx, p.ahead)}};
 }
 
 PeerState FromConfig(const PeerConfig& c) {

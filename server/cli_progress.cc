@@ -42,6 +42,7 @@ void Progress::Phase(std::string label, uint64_t total_bytes) {
   label_ = std::move(label);
   total_ = total_bytes;
   rows_ = bytes_ = 0;
+  count_unit_.clear();
   start_ = Clock::now();
   // A plain line per phase would be noise for quick jobs: the first line
   // comes kLinesEvery after the phase started.
@@ -50,12 +51,22 @@ void Progress::Phase(std::string label, uint64_t total_bytes) {
 
 std::string Progress::Line(Clock::time_point now) const {
   std::string line = label_;
+  const double seconds = std::chrono::duration<double>(now - start_).count();
+  if (!count_unit_.empty()) {
+    if (total_ > 0) line += fmt::format(" {:3}%", std::min<uint64_t>(100, rows_ * 100 / total_));
+    line += fmt::format(" {}/{} {}", rows_, total_, count_unit_);
+    if (seconds >= 0.5 && rows_ > 0) {
+      const double rate = static_cast<double>(rows_) / seconds;
+      line += fmt::format(" {:.0f} {}/s", rate, count_unit_);
+      if (total_ > rows_) line += " ETA " + Duration(static_cast<double>(total_ - rows_) / rate);
+    }
+    return line;
+  }
   if (total_ > 0) {
     line += fmt::format(" {:3}%", std::min<uint64_t>(100, bytes_ * 100 / total_));
   }
   if (rows_ > 0) line += fmt::format(" {} rows", rows_);
   line += " " + HumanBytes(bytes_);
-  const double seconds = std::chrono::duration<double>(now - start_).count();
   if (seconds >= 0.5 && bytes_ > 0) {
     const double rate = static_cast<double>(bytes_) / seconds;
     line += " " + HumanBytes(static_cast<uint64_t>(rate)) + "/s";
@@ -67,6 +78,17 @@ std::string Progress::Line(Clock::time_point now) const {
 void Progress::Update(uint64_t rows, uint64_t bytes) {
   rows_ = rows;
   bytes_ = bytes;
+  Draw();
+}
+
+void Progress::UpdateCount(uint64_t done, uint64_t total, std::string unit) {
+  count_unit_ = std::move(unit);
+  rows_ = done;
+  total_ = total;
+  Draw();
+}
+
+void Progress::Draw() {
   if (style_ == Style::kNone) return;
   const auto now = Clock::now();
   if (style_ == Style::kTerminal) {

@@ -32,6 +32,9 @@ class Progress {
   void Phase(std::string label, uint64_t total_bytes);
   // Rows (0: not counted) and bytes done so far in this phase.
   void Update(uint64_t rows, uint64_t bytes);
+  // Counts things other than bytes (the commits of an initial sync) against
+  // a total that may still grow: "receiving budget  40% 48/120 commits ...".
+  void UpdateCount(uint64_t done, uint64_t total, std::string unit);
   // Erases the terminal line (before the result is printed).
   void Clear();
 
@@ -39,12 +42,15 @@ class Progress {
   std::string Line(std::chrono::steady_clock::time_point now) const;
 
  private:
+  void Draw();
+
   std::ostream& out_;
   Style style_;
   std::string label_;
   uint64_t total_ = 0;
   uint64_t rows_ = 0;
   uint64_t bytes_ = 0;
+  std::string count_unit_;  // set by UpdateCount: rows_ is done, total_ the total
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_shown_;
   bool shown_ = false;

@@ -395,15 +395,17 @@ class PeerConnection final : public std::enable_shared_from_this<PeerConnection>
     }
     if (session_->hello_received()) hello_received_ = true;
     if (!env_.hub.IsCurrent(this, peer_id_)) return;
-    std::map<std::string, uint64_t> behind;
+    std::map<std::string, uint64_t> behind, ahead;
     for (const auto& coll : held_) {
       if (auto b = session_->Behind(coll)) behind[coll] = *b;
+      if (auto a = session_->Ahead(coll)) ahead[coll] = *a;
     }
     env_.hub.registry().Update(peer_id_, [&](PeerState& p) {
       p.stats = stats;
       p.last_seen_ms = last_seen_ms_.load();
       if (p.name.empty()) p.name = session_->peer_name();
       p.behind = std::move(behind);
+      p.ahead = std::move(ahead);
     });
   }
 

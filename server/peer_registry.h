@@ -28,6 +28,8 @@ struct PeerState {
   node::SyncStats stats;      // of the current (or last) session
   // Collection (raw 16-byte id) -> commits the peer lacks, as far as we know.
   std::map<std::string, uint64_t> behind;
+  // Collection -> commits the peer holds that we lack (initial sync to go).
+  std::map<std::string, uint64_t> ahead;
 };
 
 class PeerRegistry {

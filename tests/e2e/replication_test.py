@@ -59,8 +59,9 @@ def two_nodes(cl):
     a.run("acl", "grant", "coalition", b.node_id, "reader")
     wait_until("beta to see the invitation", lambda: invited(b, "coalition"))
     assert not b.holds("coalition"), "nothing arrives before the join"
-    b.run("collection", "join", "coalition")
-    cl.wait_converged("coalition", [a, b])
+    # --wait returns once no connected peer holds a commit beta lacks.
+    b.run("collection", "join", "coalition", "--wait", "--timeout", "120")
+    assert b.digest("coalition") == a.digest("coalition"), "join --wait returned before the initial sync ended"
     assert export(a, "coalition", "gdp") == export(b, "coalition", "gdp"), "exports differ"
     # Live: a change on A shows on B with no further command.
     edited = os.path.join(cl.root, "gdp-edited.csv")
