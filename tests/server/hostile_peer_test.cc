@@ -304,9 +304,14 @@ TEST_F(HostilePeerTest, CommitsForAnUnknownCollectionAreRefused) {
   EXPECT_NE(e.message().find("belongs to collection"), std::string::npos) << e.message();
   EXPECT_FALSE(a_.node->Holds(unknown));
   EXPECT_EQ(DigestOf(*a_.node, coll_), digest);
-  auto seen = PeerOf(*a_.daemon, hostile_.node_id());
-  ASSERT_TRUE(seen.has_value());
-  EXPECT_EQ(seen->stats.commits_rejected, 2u);
+  // The link's stats reach the registry after the Error frame goes out.
+  uint64_t rejected = 0;
+  EXPECT_TRUE(WaitUntil([&] {
+    auto seen = PeerOf(*a_.daemon, hostile_.node_id());
+    rejected = seen ? seen->stats.commits_rejected : 0;
+    return rejected >= 2;
+  }));
+  EXPECT_EQ(rejected, 2u);
   ExpectLinkAndHonestPeerCarryOn(*raw);
 }
 
