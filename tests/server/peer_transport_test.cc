@@ -26,13 +26,11 @@
 #include "server/runtime_file.h"
 #include "server/tls_context.h"
 #include "tests/node/test_cluster.h"
+#include "tests/server/raw_peer.h"
 
-namespace kongsi::server {
+namespace kongsi::server::testing {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 using node::testing::CreateDatasetOp;
 using node::testing::GrantOp;
 using node::testing::Int;
@@ -43,81 +41,6 @@ using node::testing::TestSchema;
 using node::testing::UpsertOp;
 using std::chrono::seconds;
 
-constexpr auto kWait = seconds(20);  // generous: two cores shared with builds
-
-// Polls `done` until it holds or the deadline passes.
-bool WaitUntil(const std::function<bool()>& done, std::chrono::steady_clock::duration limit = kWait) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
-}
-
-std::optional<PeerState> PeerOf(Daemon& daemon, const std::string& peer_id) {
-  for (const auto& p : daemon.registry().Snapshot()) {
-    if (p.node_id == peer_id) return p;
-  }
-  return std::nullopt;
-}
-
-// A node in a temp dir with a known key, and its daemon (started on demand).
-struct TestPeer {
-  TestPeer(uint8_t seed, const std::string& name)
-      : identity(SeededIdentity(seed, name)), node(node::testing::OpenNodeAs(dir.Sub("data"), identity)) {}
-
-  const std::string& id() const { return identity.node_id(); }
-  std::string data_dir() const { return dir.Sub("data"); }
-
-  // Adds `other` to config.json (fast reconnects for tests).
-  void AddPeer(const TestPeer& other, bool auto_join = false) { AddPeerAt(other.daemon->peer_url(), other.id(), auto_join); }
-  void AddPeerAt(const std::string& url, const std::string& node_id, bool auto_join = false) {
-    auto config = LoadConfig(data_dir());
-    ASSERT_TRUE(config.ok()) << config.status().ToString();
-    config->reconnect_min_ms = 50;
-    config->reconnect_max_ms = 500;
-    ASSERT_TRUE(server::AddPeer(*config, url, node::NodeIdText(node_id), "", auto_join).ok());
-    ASSERT_TRUE(SaveConfig(data_dir(), *config).ok());
-  }
-
-  void Serve(const std::string& listen = "127.0.0.1:0") {
-    DaemonOptions options;
-    options.data_dir = data_dir();
-    options.peer_listen = listen;
-    options.api_listen = "127.0.0.1:0";  // several daemons in one test
-    daemon = std::make_unique<Daemon>(*node, options);
-    Status s = daemon->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-
-  TempDir dir;
-  node::Identity identity;
-  std::unique_ptr<node::Node> node;
-  std::unique_ptr<Daemon> daemon;  // declared last: stopped before the node closes
-};
-
-// A collection on `owner` with a dataset and two rows; `readers` may read it.
-std::string MakeCollection(TestPeer& owner, const std::vector<const node::Identity*>& readers) {
-  auto coll = owner.node->CreateCollection("budget", "test");
-  EXPECT_TRUE(coll.ok()) << coll.status().ToString();
-  std::vector<v1::Op> ops{CreateDatasetOp("t", TestSchema()),
-                          UpsertOp("t", {Int(1)}, {{"a", Str("one")}}),
-                          UpsertOp("t", {Int(2)}, {{"a", Str("two")}})};
-  for (const auto* r : readers) ops.push_back(GrantOp(r->node_id(), v1::ROLE_READER));
-  auto applied = owner.node->CommitOps(*coll, std::move(ops), "setup");
-  EXPECT_TRUE(applied.ok()) << applied.status().ToString();
-  return *coll;
-}
-
-void AddRow(TestPeer& owner, const std::string& coll, int64_t key) {
-  auto applied = owner.node->CommitOps(coll, {UpsertOp("t", {Int(key)}, {{"a", Str("row")}})}, "more");
-  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
-}
-
-bool SameVersion(const TestPeer& a, const TestPeer& b, const std::string& coll) {
-  return b.node->Holds(coll) && a.node->Version(coll) == b.node->Version(coll);
-}
 
 TEST(PeerTransportTest, TwoNodesSyncACollection) {
   TestPeer a(1, "ngo-a"), b(2, "ngo-b");
@@ -186,93 +109,6 @@ TEST(PeerTransportTest, DialerRefusesAServerWithAnotherNodeId) {
   EXPECT_FALSE(PeerOf(*b.daemon, a.id()).has_value()) << "B registered the wrong server";
 }
 
-// ---- a raw client: TLS + WebSocket by hand, with its own node identity ----
-
-using WsStream = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
-
-// Waits for an operation started with use_future; its error, or timed_out.
-template <typename T>
-boost::system::error_code Await(std::future<T> f) {
-  if (f.wait_for(kWait) != std::future_status::ready) return asio::error::timed_out;
-  try {
-    f.get();
-  } catch (const boost::system::system_error& e) {
-    return e.code();
-  }
-  return {};
-}
-
-class RawPeer {
- public:
-  // `tweak` may change the TLS context before use.
-  explicit RawPeer(const node::Identity& identity, const std::function<void(SSL_CTX*)>& tweak = {})
-      : tls_(Context(identity, tweak)), ws_(asio::make_strand(ioc_), *tls_) {
-    runner_ = std::thread([this] { ioc_.run(); });
-  }
-  ~RawPeer() {
-    asio::post(ws_.get_executor(), [this] { beast::get_lowest_layer(ws_).close(); });
-    work_.reset();
-    ioc_.stop();
-    runner_.join();
-  }
-
-  boost::system::error_code Connect(uint16_t port, const std::string& path = kSyncPath) {
-    auto ec = Await(beast::get_lowest_layer(ws_).async_connect(
-        asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port), asio::use_future));
-    if (!ec) ec = Await(ws_.next_layer().async_handshake(asio::ssl::stream_base::client, asio::use_future));
-    if (!ec) ec = Await(ws_.async_handshake("127.0.0.1:" + std::to_string(port), path, asio::use_future));
-    return ec;
-  }
-  // Bytes straight onto the TLS stream, bypassing the WebSocket framing.
-  boost::system::error_code WriteRaw(const std::string& bytes) {
-    return Await(asio::async_write(ws_.next_layer(), asio::buffer(bytes), asio::use_future));
-  }
-  boost::system::error_code WriteMessage(const std::string& bytes) {
-    ws_.binary(true);
-    return Await(ws_.async_write(asio::buffer(bytes), asio::use_future));
-  }
-  // Reads (and drops) the server's frames until the connection ends; the
-  // close code the server sent, or 0.
-  uint16_t ReadUntilClosed() {
-    for (int i = 0; i < 1000; ++i) {
-      beast::flat_buffer buffer;
-      auto ec = Await(ws_.async_read(buffer, asio::use_future));
-      // The close frame's code, even when echoing it failed because the
-      // server had already dropped the socket.
-      if (ec && ws_.reason().code != websocket::close_code::none) return static_cast<uint16_t>(ws_.reason().code);
-      if (ec) {
-        ADD_FAILURE() << "read ended without a close frame: " << ec.message();
-        return 0;
-      }
-    }
-    ADD_FAILURE() << "the server never closed";
-    return 0;
-  }
-  std::string close_reason() const { return std::string(ws_.reason().reason.data(), ws_.reason().reason.size()); }
-
- private:
-  // The stream copies the context's settings when it is made: tweak first.
-  static std::shared_ptr<asio::ssl::context> Context(const node::Identity& identity,
-                                                     const std::function<void(SSL_CTX*)>& tweak) {
-    auto tls = MakePeerTlsContext(identity).value();
-    if (tweak) tweak(tls->native_handle());
-    return tls;
-  }
-
-  asio::io_context ioc_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{ioc_.get_executor()};
-  std::shared_ptr<asio::ssl::context> tls_;
-  WsStream ws_;
-  std::thread runner_;
-};
-
-// A masked binary frame header announcing `length` payload bytes.
-std::string FrameHeader(uint64_t length) {
-  std::string h = {static_cast<char>(0x82), static_cast<char>(0x80 | 127)};
-  for (int shift = 56; shift >= 0; shift -= 8) h.push_back(static_cast<char>((length >> shift) & 0xff));
-  h += std::string("\x11\x22\x33\x44", 4);  // masking key
-  return h;
-}
 
 // A serving node A that lets the raw client's identity in (it is a reader
 // of A's collection).
@@ -424,4 +260,4 @@ TEST(PeerTransportTest, NodesThatDialEachOtherKeepOneLink) {
 }
 
 }  // namespace
-}  // namespace kongsi::server
+}  // namespace kongsi::server::testing
