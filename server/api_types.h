@@ -44,6 +44,10 @@ inline constexpr uint64_t kMaxApiUploadBytes = 16ull << 30;
 // Largest request line plus headers. A Table Schema travels in the
 // `schema` query parameter, so this is kMaxSchemaJsonBytes percent-encoded.
 inline constexpr size_t kMaxApiHeaderBytes = 3u << 20;
+// Largest header field, name and value (a token is 64 bytes; Beast itself
+// cannot hold one over 64 KiB), and most fields in one request.
+inline constexpr size_t kMaxApiHeaderFieldBytes = 8u << 10;
+inline constexpr size_t kMaxApiHeaderFields = 100;
 
 // What the HTTP server counts for GET /metrics. Lock-free; shared by the
 // server's sessions and the metrics route through ApiContext.

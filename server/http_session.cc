@@ -20,6 +20,7 @@
 #include <limits>
 #include <optional>
 
+#include "server/api_header_parser.h"
 #include "server/api_router.h"
 #include "server/api_spool.h"
 #include "server/api_url.h"
@@ -44,8 +45,10 @@ ApiError Error(int status, std::string code, std::string message) {
   return ApiError{status, std::move(code), std::move(message)};
 }
 
-ApiError TooLarge(uint64_t limit) {
-  return Error(413, kErrorPayloadTooLarge, "request body over " + std::to_string(limit) + " bytes");
+// `limit_name`: the constant, so the client knows which limit it hit.
+ApiError TooLarge(uint64_t limit, const char* limit_name) {
+  return Error(413, kErrorPayloadTooLarge,
+               "request body over " + std::to_string(limit) + " bytes, the limit (" + limit_name + ")");
 }
 
 // "Bearer TOKEN" (scheme case-insensitive) -> TOKEN. CKAN's clients send
@@ -139,13 +142,12 @@ class HttpSession : public HttpSessionBase,
         beast::bind_front_handler(&HttpSession::OnHeader, this->shared_from_this()));
   }
 
-  void OnHeader(beast::error_code ec, size_t) {
+  void OnHeader(beast::error_code ec, size_t header_bytes) {
     if (ec == http::error::end_of_stream) return DoShutdown();
-    if (ec == http::error::header_limit) {
-      return SendError(
-          Error(431, kErrorHeaderTooLarge,
-                "request line and headers over " + std::to_string(kMaxApiHeaderBytes) + " bytes"),
-          true);
+    // Beast holds the request line and the fields to header_limit each, so
+    // the whole header (what the limit is about) is checked here too.
+    if (ec == http::error::header_limit || (!ec && header_bytes > kMaxApiHeaderBytes)) {
+      return SendError(Error(431, kErrorHeaderTooLarge, header_->why()), true);
     }
     if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
       return SendError(Error(400, CodeName(Status::Code::kInvalidArgument),
@@ -194,8 +196,8 @@ class HttpSession : public HttpSessionBase,
     if (!body_pending_) return Dispatch();
     auto length = header_->content_length();
     if (length && *length > kMaxApiJsonBodyBytes)
-      return SendError(TooLarge(kMaxApiJsonBodyBytes), true);
-    json_.emplace(std::move(*header_));
+      return SendError(TooLarge(kMaxApiJsonBodyBytes, "kMaxApiJsonBodyBytes"), true);
+    json_.emplace(header_->ToBodyParser());
     json_->body_limit(kMaxApiJsonBodyBytes);
     ContinueThen([self = this->shared_from_this()] {
       self->Lowest().expires_after(kApiReadTimeout);
@@ -205,7 +207,7 @@ class HttpSession : public HttpSessionBase,
   }
 
   void OnJsonBody(beast::error_code ec, size_t) {
-    if (ec == http::error::body_limit) return SendError(TooLarge(kMaxApiJsonBodyBytes), true);
+    if (ec == http::error::body_limit) return SendError(TooLarge(kMaxApiJsonBodyBytes, "kMaxApiJsonBodyBytes"), true);
     if (ec) return;
     body_pending_ = false;
     request_.body = std::move(json_->get().body());
@@ -215,11 +217,11 @@ class HttpSession : public HttpSessionBase,
   void StartUpload() {
     const uint64_t limit = shared_->options.max_upload_bytes;
     auto length = header_->content_length();
-    if (length && *length > limit) return SendError(TooLarge(limit), true);
+    if (length && *length > limit) return SendError(TooLarge(limit, "kMaxApiUploadBytes"), true);
     auto spool = SpoolFile::Create(shared_->ctx.data_dir, ".csv");
     if (!spool.ok()) return SendError(ApiError::FromStatus(spool.status()), true);
     spool_ = std::move(spool).value();
-    upload_.emplace(std::move(*header_));
+    upload_.emplace(header_->ToBodyParser());
     upload_->body_limit(limit);
     beast::error_code ec;
     upload_->get().body().open(spool_->path().c_str(), beast::file_mode::write, ec);
@@ -239,7 +241,7 @@ class HttpSession : public HttpSessionBase,
 
   void OnUpload(beast::error_code ec, size_t) {
     if (ec == http::error::body_limit)
-      return SendError(TooLarge(shared_->options.max_upload_bytes), true);
+      return SendError(TooLarge(shared_->options.max_upload_bytes, "kMaxApiUploadBytes"), true);
     if (ec) return;  // the client went away: the spool file goes with us
     if (!upload_->is_done()) return DoReadUpload();
     upload_->get().body().close();
@@ -436,7 +438,7 @@ class HttpSession : public HttpSessionBase,
   Stream stream_;
   uint64_t id_ = 0;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::empty_body>> header_;
+  std::optional<ApiHeaderParser> header_;
   std::optional<http::request_parser<http::string_body>> json_;
   std::optional<http::request_parser<http::file_body>> upload_;
   std::unique_ptr<SpoolFile> spool_;

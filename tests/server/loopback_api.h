@@ -50,12 +50,14 @@ class LoopbackApiTest : public ::testing::Test {
     publisher_ = tokens.Create(ApiRole::kPublisher, "publisher").value().token;
   }
 
-  // Starts the server; `configure` may set the context's switches first.
-  void StartServer(const std::function<void(ApiContext&)>& configure = {}) {
+  // Starts the server; `configure` may set the context's switches first,
+  // `options` lower its limits.
+  void StartServer(const std::function<void(ApiContext&)>& configure = {},
+                   ApiServerOptions options = {}) {
     ApiContext ctx{*node_, nullptr, dir_ + "/data", {}};
     if (configure) configure(ctx);
     counters_ = ctx.counters;
-    server_ = std::make_unique<ApiServer>(ioc_, std::move(ctx), "127.0.0.1:0");
+    server_ = std::make_unique<ApiServer>(ioc_, std::move(ctx), "127.0.0.1:0", options);
     Status started = server_->Start();
     ASSERT_TRUE(started.ok()) << started.ToString();
     thread_ = std::thread([this] { ioc_.run(); });
