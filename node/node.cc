@@ -468,7 +468,8 @@ ReceiveOutcome Node::ReceiveLocked(std::string_view signed_bytes, bool from_pend
     auto& cache = collections_[c.collection()];
     if (cache.pending >= kMaxPendingCommits) {
       out.status = ReceiveStatus::kRejected;
-      out.reason += " (pending set full: " + std::to_string(kMaxPendingCommits) + " commits)";
+      out.reason += " (pending set full: " + std::to_string(kMaxPendingCommits) +
+                    " commits, the limit (kMaxPendingCommits))";
       ++counters_.commits_rejected;
       return out;
     }

@@ -35,6 +35,19 @@ std::string TypeOf(const v1::Value& v) {
   return "?";
 }
 
+// The text a cell holds: its string (or date, datetime) and its lexical
+// source text; not the protobuf framing, so that a CSV field of
+// kMaxFieldBytes (the same 1 MiB) fits a cell. Other kinds add <= 8 bytes.
+size_t CellBytes(const v1::Value& value) {
+  size_t n = value.lexical().size();
+  switch (value.kind_case()) {
+    case v1::Value::kStringValue: return n + value.string_value().size();
+    case v1::Value::kDateValue: return n + value.date_value().size();
+    case v1::Value::kDatetimeValue: return n + value.datetime_value().size();
+    default: return n;
+  }
+}
+
 }  // namespace
 
 bool IsKnownType(const std::string& type) { return !type.empty() && IsKnownFieldType(type); }
@@ -43,7 +56,7 @@ Status CheckName(const std::string& what, const std::string& name) {
   if (name.empty()) return Status::InvalidArgument(what + " name is empty");
   if (name.size() > kMaxObjectNameBytes) {
     return Status::InvalidArgument(what + " name is longer than " + std::to_string(kMaxObjectNameBytes) +
-                                   " bytes");
+                                   " bytes, the limit (kMaxObjectNameBytes)");
   }
   if (!ValidUtf8(name)) return Status::InvalidArgument(what + " name is not valid UTF-8");
   for (char c : name) {
@@ -70,7 +83,8 @@ Status CheckSchema(const v1::Schema& schema) {
   if (schema.fields_size() == 0) return Status::InvalidArgument("schema has no fields");
   if (static_cast<size_t>(schema.fields_size()) > kMaxFieldsPerDataset) {
     return Status::ResourceExhausted("schema has more than " +
-                                     std::to_string(kMaxFieldsPerDataset) + " fields");
+                                     std::to_string(kMaxFieldsPerDataset) +
+                                     " fields, the limit (kMaxFieldsPerDataset)");
   }
   std::set<std::string> names;
   for (int i = 0; i < schema.fields_size(); ++i) {
@@ -93,6 +107,11 @@ Status CheckSchema(const v1::Schema& schema) {
 }
 
 Status CheckValueType(const v1::Value& value, const v1::Field& field) {
+  // First: a null's lexical text counts too.
+  if (CellBytes(value) > kMaxCellBytes) {
+    return Status::ResourceExhausted("field \"" + field.name() + "\": value over " +
+                                     std::to_string(kMaxCellBytes) + " bytes, the limit (kMaxCellBytes)");
+  }
   if (value.kind_case() == v1::Value::KIND_NOT_SET) return Status::Ok();
   std::string want = field.type();
   if (want == "year") want = "integer";
@@ -101,10 +120,6 @@ Status CheckValueType(const v1::Value& value, const v1::Field& field) {
   if (got != want) {
     return Status::InvalidArgument("field \"" + field.name() + "\" is " + field.type() +
                                    " but the value is " + got);
-  }
-  if (value.ByteSizeLong() > kMaxCellBytes) {
-    return Status::ResourceExhausted("field \"" + field.name() + "\": value over " +
-                                     std::to_string(kMaxCellBytes) + " bytes");
   }
   if (value.kind_case() == v1::Value::kStringValue && !ValidUtf8(value.string_value())) {
     return Status::InvalidArgument("field \"" + field.name() + "\": string is not valid UTF-8");

@@ -93,7 +93,7 @@ void SyncSession::OnHello(const v1::Hello& hello) {
   if (hello.initial_credit() < kMaxCommitBytes) {
     return Fail(kCloseProtocolError, "initial credit " + std::to_string(hello.initial_credit()) +
                                          " is below the largest commit (" + std::to_string(kMaxCommitBytes) +
-                                         " bytes)");
+                                         " bytes, kMaxCommitBytes)");
   }
   hello_received_ = true;
   peer_name_ = hello.name().substr(0, 256);
@@ -110,7 +110,7 @@ void SyncSession::OnHave(const v1::Have& have) {
   // stream and a Revoke stops it.
   if (!views_.count(coll) && views_.size() >= kMaxPeerCollections) {
     return Fail(kClosePolicyViolation, "Have for more than " + std::to_string(kMaxPeerCollections) +
-                                           " collections in one session");
+                                           " collections in one session (kMaxPeerCollections)");
   }
   // A repeated Have keeps the cursor: everything before it was sent or is
   // in the peer's VV, which only grows, so a rescan from 0 would find

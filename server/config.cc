@@ -63,7 +63,8 @@ Result<PeerConfig> CheckPeer(const Config& config, const std::string& url, const
     }
   }
   if (config.peers.size() >= kMaxConfiguredPeers) {
-    return Status::ResourceExhausted(what + ": more than " + std::to_string(kMaxConfiguredPeers) + " peers");
+    return Status::ResourceExhausted(what + ": more than " + std::to_string(kMaxConfiguredPeers) +
+                                     " peers, the limit (kMaxConfiguredPeers)");
   }
   return PeerConfig{url, std::move(node_id).value(), name, auto_join};
 }
@@ -244,7 +245,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
 
 Result<Config> LoadConfig(const std::string& data_dir) {
   const std::string path = ConfigPath(data_dir);
-  auto text = ReadSmallFile(path, kMaxConfigBytes);
+  auto text = ReadSmallFile(path, kMaxConfigBytes, "kMaxConfigBytes");
   if (text.status().IsNotFound()) return Config{};
   if (!text.ok()) return text.status();
   return ParseConfig(*text, path);

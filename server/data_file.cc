@@ -14,7 +14,7 @@ std::string Errno(int err) { return std::strerror(err); }
 
 }  // namespace
 
-Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes) {
+Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes, const char* limit_name) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;
@@ -33,8 +33,9 @@ Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes) {
     }
     if (n == 0) break;
     if (out.size() + static_cast<size_t>(n) > max_bytes) {
-      status = Status::InvalidArgument(path + ": larger than " + std::to_string(max_bytes) +
-                                       " bytes; not a file of ours");
+      status = Status::InvalidArgument(
+          path + ": larger than " + std::to_string(max_bytes) + " bytes" +
+          (limit_name ? std::string(", the limit (") + limit_name + ")" : std::string("; not a file of ours")));
       break;
     }
     out.append(buf, static_cast<size_t>(n));

@@ -13,8 +13,10 @@
 namespace kongsi::server {
 
 // The whole of `path`. NotFound when it does not exist; InvalidArgument when
-// it is larger than `max_bytes` (a wrong path must not read gigabytes).
-Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes);
+// it is larger than `max_bytes` (a wrong path must not read gigabytes); the
+// error names `limit_name`, the constant, when given.
+Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes,
+                                  const char* limit_name = nullptr);
 
 // Replaces `path` with `contents`: written to `path`.tmp with `mode`, fsynced
 // and renamed into place, so readers see the old file or the new one, never

@@ -62,7 +62,7 @@ Status PeerHub::Register(const std::shared_ptr<PeerLink>& link, const std::strin
       std::shared_ptr<PeerLink> old = it->second.link.lock();
       if (old && DialledBy(it->second, peer_id) < DialledBy(fresh, peer_id)) {
         return Status::AlreadyExists("duplicate connection: keeping the one dialled by node " +
-                                     ShortId(DialledBy(it->second, peer_id)));
+                                     ShortId(DialledBy(it->second, peer_id)) + " (kMaxLinksPerPeer)");
       }
       loser = std::move(old);
     }
@@ -76,7 +76,8 @@ Status PeerHub::Register(const std::shared_ptr<PeerLink>& link, const std::strin
   }
   if (loser) {
     loser->Shutdown(node::kCloseNormal,
-                    "duplicate connection: keeping the one dialled by node " + ShortId(kept_dialler));
+                    "duplicate connection: keeping the one dialled by node " + ShortId(kept_dialler) +
+                        " (kMaxLinksPerPeer)");
   }
   return Status::Ok();
 }

@@ -23,6 +23,10 @@
 
 namespace kongsi::server {
 
+// Links kept between this node and one peer (docs/LIMITS.md). Structural:
+// links_ holds one entry per peer ID, and Register settles any second link.
+inline constexpr size_t kMaxLinksPerPeer = 1;
+
 // "ABCDEFGH": the first 8 characters of a node ID's text, for log lines.
 std::string ShortId(const std::string& raw_node_id);
 

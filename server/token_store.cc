@@ -87,22 +87,27 @@ Status Delete(storage::Db& db, const std::string& id) {
 
 }  // namespace
 
-Result<NewToken> TokenStore::CreateLocked(ApiRole role, const std::string& name) {
+Result<NewToken> TokenStore::CreateLocked(ApiRole role, const std::string& name, bool capped) {
   if (role == ApiRole::kNone) return Status::InvalidArgument("role: viewer, publisher or admin");
   if (name.size() > kMaxTokenNameBytes) {
     return Status::InvalidArgument("token name: longer than " + std::to_string(kMaxTokenNameBytes) +
-                                   " bytes");
+                                   " bytes, the limit (kMaxTokenNameBytes)");
   }
   for (char c : name) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
       return Status::InvalidArgument("token name: contains a control character");
     }
   }
+  const std::vector<TokenInfo> live = ListFrom(db_);
   if (!name.empty()) {
-    for (const auto& t : ListFrom(db_)) {
+    for (const auto& t : live) {
       if (t.name == name)
         return Status::AlreadyExists("a token is already named \"" + name + "\" (id " + t.id + ")");
     }
+  }
+  if (capped && live.size() >= max_tokens_) {
+    return Status::FailedPrecondition(std::to_string(live.size()) + " tokens already, the limit (" +
+                                      std::to_string(max_tokens_) + ", kMaxApiTokens): revoke one first");
   }
   auto id = RandomHex(kIdBytes);
   if (!id.ok()) return id.status();
@@ -128,7 +133,7 @@ Result<NewToken> TokenStore::CreateLocked(ApiRole role, const std::string& name)
 
 Result<NewToken> TokenStore::Create(ApiRole role, const std::string& name) {
   std::lock_guard lock(WriteMutex());
-  return CreateLocked(role, name);
+  return CreateLocked(role, name, /*capped=*/true);
 }
 
 Result<NewToken> TokenStore::Replace(ApiRole role, const std::string& name) {
@@ -136,13 +141,14 @@ Result<NewToken> TokenStore::Replace(ApiRole role, const std::string& name) {
   for (const auto& t : ListFrom(db_)) {
     if (t.name == name) KONGSI_RETURN_IF_ERROR(Delete(db_, t.id));
   }
-  return CreateLocked(role, name);
+  return CreateLocked(role, name, /*capped=*/false);
 }
 
 Result<TokenInfo> TokenStore::Authenticate(std::string_view bearer) const {
   const Status unknown = Status::NotFound("unknown or revoked token");
   const size_t id_chars = kIdBytes * 2, secret_chars = kSecretBytes * 2;
-  if (bearer.size() != kTokenPrefix.size() + id_chars + 1 + secret_chars ||
+  static_assert(kApiTokenChars == kTokenPrefix.size() + kIdBytes * 2 + 1 + kSecretBytes * 2);
+  if (bearer.size() != kApiTokenChars ||
       bearer.substr(0, kTokenPrefix.size()) != kTokenPrefix ||
       bearer[kTokenPrefix.size() + id_chars] != '_') {
     return unknown;

@@ -20,6 +20,13 @@ namespace kongsi::server {
 
 inline constexpr char kLocalCliTokenName[] = "local-cli";
 inline constexpr size_t kMaxTokenNameBytes = 128;
+// Live tokens a node keeps: each Create lists them all (names are unique),
+// so a runaway script must not grow the list without bound. The daemon's
+// own kLocalCliTokenName token (Replace) is not held to it.
+inline constexpr size_t kMaxApiTokens = 1024;
+// A presented token is exactly this long ("kongsi_" + 16 hex + "_" + 64
+// hex); anything else is refused before any lookup.
+inline constexpr size_t kApiTokenChars = 7 + 16 + 1 + 64;
 
 struct TokenInfo {
   std::string id;  // 16 hex characters
@@ -35,9 +42,12 @@ struct NewToken {
 
 class TokenStore {
  public:
-  explicit TokenStore(storage::Db& db) : db_(db) {}
+  // `max_tokens`: tests lower kMaxApiTokens.
+  explicit TokenStore(storage::Db& db, size_t max_tokens = kMaxApiTokens)
+      : db_(db), max_tokens_(max_tokens) {}
 
-  // AlreadyExists when a token is named `name` (names are optional).
+  // AlreadyExists when a token is named `name` (names are optional);
+  // FailedPrecondition when `max_tokens` are live.
   Result<NewToken> Create(ApiRole role, const std::string& name);
   // Revokes every token named `name`, then creates one: the daemon's token
   // for local tools, fresh on each start.
@@ -51,8 +61,9 @@ class TokenStore {
   Result<TokenInfo> Revoke(const std::string& id_or_name);
 
  private:
-  Result<NewToken> CreateLocked(ApiRole role, const std::string& name);
+  Result<NewToken> CreateLocked(ApiRole role, const std::string& name, bool capped);
   storage::Db& db_;
+  size_t max_tokens_;
 };
 
 }  // namespace kongsi::server
