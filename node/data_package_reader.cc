@@ -252,7 +252,9 @@ Result<PackageReport> PublishDataPackage(Node& node, const std::string& path,
   }
   for (const auto& [resource, keys] : o.key_columns) {
     auto plan = std::find_if(plans.begin(), plans.end(),
-                             [&](const ResourcePlan& p) { return p.report.resource == resource; });
+                             [&resource = resource](const ResourcePlan& p) {
+                               return p.report.resource == resource;  // (clang 14: no bindings in lambdas)
+                             });
     if (plan == plans.end()) {
       return Status::InvalidArgument(fmt::format(
           "{}: key columns given for \"{}\", but no resource has that name", source, resource));

@@ -210,7 +210,8 @@ Result<PackageExportReport> ExportDataPackage(const Reader& reader, const std::s
       name = FrictionlessName(dataset) + "-" + std::to_string(n);
     const std::string rel = "data/" + name + ".csv";
     const std::string file = (fs::path(out_dir) / rel).string();
-    KONGSI_RETURN_IF_ERROR(WriteFileAtomically(file, [&](std::ostream& out) {
+    // (clang 14 cannot capture a structured binding: capture a reference.)
+    KONGSI_RETURN_IF_ERROR(WriteFileAtomically(file, [&, &dataset = dataset](std::ostream& out) {
       return ExportDataset(reader, dataset, ExportFormat::kCsv, as_of, o.provenance, out);
     }));
     auto header = ReadCsvHeader(file, CsvOptions());

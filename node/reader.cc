@@ -270,7 +270,8 @@ Result<std::vector<ConflictEntry>> Reader::Conflicts(const std::string& dataset_
   std::vector<ConflictEntry> out;
   for (const auto& [name, _] : cache_.datasets) {
     if (!dataset_or_empty.empty() && name != dataset_or_empty) continue;
-    KONGSI_RETURN_IF_ERROR(ScanRecords(name, nullptr, [&](const v1::RecordState& r) {
+    // (clang 14 cannot capture a structured binding: capture a reference.)
+    KONGSI_RETURN_IF_ERROR(ScanRecords(name, nullptr, [&, &name = name](const v1::RecordState& r) {
       for (const auto& cell : r.cells()) {
         CellView view = ViewCell(r, cell);
         if (view.conflicts.empty()) continue;
