@@ -2,16 +2,21 @@
 # and builds before it runs.
 BUILD ?= build
 JOBS ?= 2
+# ccache hits across clones and build folders (paths hashed relative).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build demo test clean bench
+.PHONY: all deps build demo test asan tsan clean bench
 
 all: build
 
 deps:
 	bash deploy/install-deps.sh
 
+# Configurations are CMakePresets.json's: default (gcc RelWithDebInfo) here,
+# asan and tsan below.
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --preset default -B $(BUILD)
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j$(JOBS)
@@ -23,9 +28,26 @@ DEMO_ARGS ?=
 demo: build
 	$(BUILD)/bin/kongsi demo --shared-data ../shared/data $(DEMO_ARGS)
 
-# Every test: unit, property, round-trip and end-to-end.
+# Every test: unit, property, round-trip, crash and end-to-end. The
+# sanitized runs below are separate commands for now: a second, clang build
+# and a 2-3x slower run did not fit CI's time yet (docs/LIMITS.md, issue 8).
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 900
+
+# Sanitizer runs (clang). The sanitizer options and time limits are in the
+# test presets and tests/CMakeLists.txt; run-ctest.sh also fails the run on a
+# report from any child process. `make asan`: every test and the 60 s fuzz
+# runs under ASan+UBSan. `make tsan`: the server tests and the replication
+# end-to-end tests under ThreadSanitizer.
+asan: deps
+	cmake --preset asan
+	cmake --build --preset asan -j$(JOBS)
+	bash tests/sanitizers/run-ctest.sh asan build-asan
+
+tsan: deps
+	cmake --preset tsan
+	cmake --build --preset tsan -j$(JOBS)
+	bash tests/sanitizers/run-ctest.sh tsan build-tsan
 
 # Benchmarks (bench/README.md): a Release build, the full suite, a table and
 # bench/results.json. PouchDB (figure 8) comes from npm when npm is present.
@@ -38,4 +60,4 @@ bench: deps
 	python3 bench/run.py --bin $(BENCH_BUILD)/bin
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan build-tsan

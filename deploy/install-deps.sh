@@ -14,6 +14,10 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev
   python3 curl
   chromium
+  # Sanitizer and fuzz builds (CMakePresets.json "asan", "tsan"): clang, the
+  # compiler-rt runtimes (libclang_rt.asan/ubsan/tsan/fuzzer) and
+  # llvm-symbolizer for readable reports.
+  clang libclang-rt-14-dev llvm
 )
 # The web console's browser test (tests/e2e/web_console_test.py) runs
 # Playwright on Node.js; keep a Node.js that is already installed.
