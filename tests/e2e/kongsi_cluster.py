@@ -10,13 +10,21 @@ import signal
 import subprocess
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 
 
 class Failure(Exception):
     pass
 
 
+# Sanitized builds run the binary several times slower; tests/CMakeLists.txt
+# sets the factor, and every deadline here stretches by it.
+TIME_SCALE = float(os.environ.get("KONGSI_TEST_TIME_SCALE", "1"))
+
+
 def wait_until(what, predicate, timeout=60.0, interval=0.1):
+    timeout *= TIME_SCALE
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -45,7 +53,7 @@ class Node:
 
     def run(self, *args, check=True, json_out=False, stdin=None):
         cmd = [self.binary, "--data", self.data] + (["--json"] if json_out else []) + list(args)
-        p = subprocess.run(cmd, capture_output=True, input=stdin, timeout=300)
+        p = subprocess.run(cmd, capture_output=True, input=stdin, timeout=300 * TIME_SCALE)
         if check and p.returncode != 0:
             raise Failure(f"{self.name}: kongsi {' '.join(args)} exited {p.returncode}: "
                           f"{p.stderr.decode(errors='replace').strip()}")
@@ -64,6 +72,7 @@ class Node:
             stdout=log, stderr=subprocess.STDOUT)
         info = wait_until(f"{self.name} to write serve.json", lambda: self._serve_info(), timeout=30)
         self.peer_url = info["peer_url"]
+        self.api_url, self.api_token = info["api_url"], info.get("api_token", "")
         self.peer_port = int(self.peer_url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
         return self
 
@@ -83,13 +92,25 @@ class Node:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
-                self.proc.wait(timeout=20)
+                self.proc.wait(timeout=20 * TIME_SCALE)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
         code = self.proc.returncode
         self.proc = None
         return code
+
+    def kill(self):
+        """SIGKILL, as a crash would: no shutdown code runs, serve.json stays."""
+        return self.stop(signal.SIGKILL)
+
+    def api(self, *segments, timeout=10):
+        """GET /v1/SEGMENTS... from the running daemon, as JSON. No CLI process
+        is started, so tests can poll it every few milliseconds."""
+        path = "/v1/" + "/".join(urllib.parse.quote(s, safe="") for s in segments)
+        req = urllib.request.Request(self.api_url + path, headers={"Authorization": f"Bearer {self.api_token}"})
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return json.loads(r.read())
 
     def log(self):
         try:
