@@ -124,6 +124,8 @@ Result<ApiResponse> AddPeerRoute(const ApiContext& ctx, const ApiRequest& reques
   if (!config.ok()) return config.status();
   KONGSI_RETURN_IF_ERROR(AddPeer(*config, url, node_id, name, auto_join));
   KONGSI_RETURN_IF_ERROR(SaveConfig(ctx.data_dir, *config));
+  // A running daemon re-reads the config now and dials the peer at once.
+  if (ctx.refresh_sessions) ctx.refresh_sessions();
   return ApiResponse::Json(PeerJson(ctx, FromConfig(config->peers.back()), auto_join), 201);
 }
 
@@ -134,6 +136,7 @@ Result<ApiResponse> RemovePeerRoute(const ApiContext& ctx, const ApiRequest& req
   auto removed = RemovePeer(*config, request.param("peer"));
   if (!removed.ok()) return removed.status();
   KONGSI_RETURN_IF_ERROR(SaveConfig(ctx.data_dir, *config));
+  if (ctx.refresh_sessions) ctx.refresh_sessions();  // drops the link now
   boost::json::object out = PeerJson(ctx, FromConfig(*removed), removed->auto_join);
   out["configured"] = false;
   out["removed"] = true;

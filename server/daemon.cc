@@ -121,6 +121,7 @@ void Daemon::Stop() {
     config_timer_.cancel();
     for (auto& [id, dialer] : dialers_) dialer->Stop("node shutting down");
     dialers_.clear();
+    dialers_closed_ = true;
     listener_->Stop();
     hub_->ShutdownAll(kCloseGoingAway, "node shutting down");
     halted.set_value();
@@ -145,25 +146,32 @@ uint16_t Daemon::peer_port() const { return listener_ ? listener_->port() : 0; }
 std::string Daemon::peer_url() const { return PeerUrl(HostPort{"127.0.0.1", peer_port()}); }
 
 void Daemon::RefreshSessions() {
+  // The API calls this after a join and after it edits config.json (a peer
+  // added or removed): re-read the config now, so a peer added is dialled at
+  // once instead of at the next poll (up to kConfigPollInterval later).
+  asio::post(config_strand_, [this] { ReloadConfig(); });
   if (hub_) hub_->RefreshAll();
+}
+
+void Daemon::ReloadConfig() {
+  if (dialers_closed_) return;  // Stop ran: no new dialers
+  std::string stamp = ConfigStamp(ConfigPath(options_.data_dir));
+  if (stamp == config_stamp_) return;
+  config_stamp_ = stamp;
+  auto config = LoadConfig(options_.data_dir);
+  if (config.ok()) {
+    ApplyPeers(*config);
+  } else {
+    spdlog::error("[{}] {}; keeping the peers configured before", ShortId(node_.identity().node_id()),
+                  config.status().message());
+  }
 }
 
 void Daemon::PollConfig() {
   config_timer_.expires_after(kConfigPollInterval);
   config_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
-    const std::string path = ConfigPath(options_.data_dir);
-    std::string stamp = ConfigStamp(path);
-    if (stamp != config_stamp_) {
-      config_stamp_ = stamp;
-      auto config = LoadConfig(options_.data_dir);
-      if (config.ok()) {
-        ApplyPeers(*config);
-      } else {
-        spdlog::error("[{}] {}; keeping the peers configured before", ShortId(node_.identity().node_id()),
-                      config.status().message());
-      }
-    }
+    ReloadConfig();
     PollConfig();
   });
 }

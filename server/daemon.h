@@ -76,6 +76,8 @@ class Daemon {
 
  private:
   void PollConfig();
+  // Applies config.json if it changed since last read (config strand).
+  void ReloadConfig();
   // Starts, stops or restarts dialers to match `config` (config strand).
   // The first call (from Start) starts one per configured peer.
   void ApplyPeers(const Config& config);
@@ -108,6 +110,7 @@ class Daemon {
   std::string config_stamp_;  // identity of the config.json last loaded
   Config applied_;            // the config the dialers follow
   std::map<std::string, std::shared_ptr<PeerDialer>> dialers_;  // by peer node ID
+  bool dialers_closed_ = false;  // set by Stop
 };
 
 // Opens the node in `options.data_dir`, runs a Daemon until SIGTERM or
