@@ -9,6 +9,7 @@
 #include <set>
 #include <tuple>
 
+#include "node/commit_open.h"
 #include "node/invalidation.h"
 #include "node/op_validation.h"
 #include "node/record_merge.h"
@@ -18,6 +19,18 @@
 
 namespace kongsi::node {
 namespace {
+
+// For the arenas that hold one commit's decoded ops or touched records
+// (tens of MB for a 10,000-op commit): blocks up to 1 MiB cost a few
+// hundred allocations instead of thousands, and being past the daemon's
+// mmap threshold (server/daemon.cc), they go back to the OS when freed
+// instead of staying in the heap.
+google::protobuf::ArenaOptions LargeArenaBlocks() {
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = 64 * 1024;
+  options.max_block_size = 1024 * 1024;
+  return options;
+}
 
 uint64_t NowMs() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -109,7 +122,7 @@ Status CommitApplier::CheckStructure(const v1::Commit& c) const {
                                    std::to_string(c.seq() - 1));
   }
   if (HybridClock::TooFarAhead(c.hlc(), NowMs())) {
-    return Status::InvalidArgument("hlc is more than 5 minutes ahead of this node's clock");
+    return Status::InvalidArgument("hlc is more than 5 minutes ahead of this node's clock, the limit (kMaxClockSkewMs)");
   }
   return Status::Ok();
 }
@@ -130,6 +143,7 @@ Status CommitApplier::CheckOps(const v1::Commit& c, CollectionCache& scratch) co
     };
     if (op.has_create_collection()) {
       if (i != 0 || !IsGenesis(c)) return fail(Status::InvalidArgument("only a genesis commit creates a collection"));
+      KONGSI_RETURN_IF_ERROR(fail(CheckName("collection", op.create_collection().name())));
       continue;
     }
     v1::Role need = (op.has_grant() || op.has_revoke()) ? v1::ROLE_ADMIN : v1::ROLE_WRITER;
@@ -206,24 +220,28 @@ ReceiveOutcome CommitApplier::Apply(std::string_view signed_bytes, const std::st
     return out;
   };
   if (signed_bytes.size() > kMaxCommitBytes) {
-    return reject(Status::ResourceExhausted("commit is larger than " + std::to_string(kMaxCommitBytes) + " bytes"));
+    return reject(Status::ResourceExhausted("commit is larger than " + std::to_string(kMaxCommitBytes) +
+                                            " bytes, the limit (kMaxCommitBytes)"));
   }
   v1::SignedCommit sc;
   if (!sc.ParseFromArray(signed_bytes.data(), static_cast<int>(signed_bytes.size()))) {
     return reject(Status::InvalidArgument("signed commit does not decode"));
   }
-  auto opened = OpenSignedCommit(sc);
-  if (!opened.ok()) {
+  // Decoded on an arena: one commit's ops (~30 objects each) are freed at
+  // once instead of one by one.
+  google::protobuf::Arena arena(LargeArenaBlocks());
+  auto* commit = google::protobuf::Arena::CreateMessage<v1::Commit>(&arena);
+  if (Status opened = OpenSignedCommitInto(sc, commit); !opened.ok()) {
     // The sender is told which commit it was, as far as its bytes say.
     v1::Commit claimed;
     if (claimed.ParseFromString(sc.commit()) && claimed.author().size() == kPublicKeyBytes) {
       out.author = claimed.author();
       out.seq = claimed.seq();
-      return reject(opened.status().WithContext(CommitName(claimed)));
+      return reject(opened.WithContext(CommitName(claimed)));
     }
-    return reject(opened.status());
+    return reject(opened);
   }
-  const v1::Commit& c = *opened;
+  const v1::Commit& c = *commit;
   out.author = c.author();
   out.seq = c.seq();
   std::string where = CommitName(c);
@@ -312,6 +330,17 @@ ReceiveOutcome CommitApplier::Apply(std::string_view signed_bytes, const std::st
   return out;
 }
 
+Result<AppliedCommit> CommitApplier::ApplyOwn(Node& node, std::string_view signed_bytes) {
+  ReceiveOutcome out;
+  {
+    std::lock_guard lock(node.mu_);
+    out = CommitApplier(node).Apply(signed_bytes, nullptr, {}, /*refuse_invalid=*/true);
+  }
+  if (out.status != ReceiveStatus::kApplied) return Status::InvalidArgument(out.reason);
+  node.Notify(out.applied);
+  return std::move(out.applied.front());
+}
+
 Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
                             CollectionCache& scratch, const std::string* staged_key,
                             const Verdict& verdict, Revalidation* revalidation, AppliedCommit* applied) {
@@ -361,7 +390,7 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
   // instead of field by field (that was ~15% of an import's time).
   std::map<std::string_view, v1::RecordState*> touched;
   for (auto& [key, rec] : records) touched.emplace(key, &rec);
-  google::protobuf::Arena arena;
+  google::protobuf::Arena arena(LargeArenaBlocks());
   std::string bytes;
   for (const auto& key : to_load) {
     auto* rec = google::protobuf::Arena::CreateMessage<v1::RecordState>(&arena);

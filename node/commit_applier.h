@@ -25,6 +25,12 @@ class CommitApplier {
   ReceiveOutcome Apply(std::string_view signed_bytes, const std::string* staged_key,
                        std::string_view expect_collection = {}, bool refuse_invalid = false);
 
+  // Applies one commit `node` built itself (Node::BuildCommit) and tells
+  // its listeners; the caller holds node.LockLocalWrites(), not node.mu_.
+  // An import whose chain is one commit uses it: one WriteBatch is atomic
+  // already, so the staging area (a second write and fsync) is skipped.
+  static Result<AppliedCommit> ApplyOwn(Node& node, std::string_view signed_bytes);
+
  private:
   struct Admitted;
   Status CheckStructure(const v1::Commit& c) const;

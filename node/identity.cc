@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "node/base32.h"
+#include "node/commit_open.h"
 
 namespace kongsi::node {
 namespace {
@@ -378,8 +379,8 @@ v1::SignedCommit SignCommit(const v1::Commit& commit, const Identity& identity) 
   return signed_commit;
 }
 
-Result<v1::Commit> OpenSignedCommit(const v1::SignedCommit& signed_commit) {
-  v1::Commit commit;
+Status OpenSignedCommitInto(const v1::SignedCommit& signed_commit, v1::Commit* out) {
+  v1::Commit& commit = *out;
   if (!commit.ParseFromString(signed_commit.commit())) {
     return Status::InvalidArgument("commit bytes do not decode");
   }
@@ -390,6 +391,12 @@ Result<v1::Commit> OpenSignedCommit(const v1::SignedCommit& signed_commit) {
   if (!VerifySignature(commit.author(), signed_commit.commit(), signed_commit.signature())) {
     return Status::InvalidArgument("signature does not verify");
   }
+  return Status::Ok();
+}
+
+Result<v1::Commit> OpenSignedCommit(const v1::SignedCommit& signed_commit) {
+  v1::Commit commit;
+  KONGSI_RETURN_IF_ERROR(OpenSignedCommitInto(signed_commit, &commit));
   return commit;
 }
 

@@ -5,6 +5,7 @@
 
 #include <unordered_map>
 
+#include "node/commit_applier.h"
 #include "node/csv_reader.h"
 #include "node/importer_key_set.h"
 #include "node/op_validation.h"
@@ -237,7 +238,9 @@ class RecordCursor {
   std::string last_;
 };
 
-// Stages a chain of commits under one import id.
+// Stages a chain of commits under one import id. The first commit is held
+// in memory until a second one exists: a chain of one commit is applied
+// directly (CommitApplier::ApplyOwn), which is atomic without staging.
 class ChainStager {
  public:
   ChainStager(Node& node, const std::string& coll, const std::string& note)
@@ -248,6 +251,9 @@ class ChainStager {
   }
   const std::string& import_id() const { return import_id_; }
   uint64_t commits() const { return commits_; }
+  // After Finish: the signed bytes of a chain of exactly one commit (then
+  // nothing was staged), else empty.
+  const std::string& single() const { return held_; }
 
   Status Add(v1::Op op) {
     bytes_ += op.ByteSizeLong();
@@ -257,7 +263,7 @@ class ChainStager {
   }
   Status Finish() {
     if (!ops_.empty()) KONGSI_RETURN_IF_ERROR(Seal());
-    if (commits_ == 0) return Status::Ok();
+    if (commits_ == 0 || !held_.empty()) return Status::Ok();
     batch_.Put(storage::Family::kStaging, import_id_ + std::string(1, '\1'), "");
     return node_.db().Write(batch_, /*sync=*/true);
   }
@@ -268,9 +274,21 @@ class ChainStager {
     ops_.clear();
     bytes_ = 0;
     base_.Set(node_.identity().public_key(), base_.Get(node_.identity().public_key()) + 1);
+    if (commits_++ == 0) {
+      held_ = sc.SerializeAsString();
+      return Status::Ok();
+    }
+    if (!held_.empty()) {
+      KONGSI_RETURN_IF_ERROR(Stage(0, held_));
+      std::string().swap(held_);
+    }
+    return Stage(commits_ - 1, sc.SerializeAsString());
+  }
+
+  Status Stage(uint64_t n, const std::string& signed_bytes) {
     std::string key = import_id_ + std::string(1, '\0');
-    storage::AppendU64(&key, commits_++);
-    batch_.Put(storage::Family::kStaging, key, sc.SerializeAsString());
+    storage::AppendU64(&key, n);
+    batch_.Put(storage::Family::kStaging, key, signed_bytes);
     if (batch_.ByteSize() < (16u << 20)) return Status::Ok();
     auto s = node_.db().Write(batch_, /*sync=*/false);
     batch_.Clear();
@@ -283,6 +301,7 @@ class ChainStager {
   std::vector<v1::Op> ops_;
   size_t bytes_ = 0;
   uint64_t commits_ = 0;
+  std::string held_;  // the first commit, while it is the only one
   storage::WriteBatch batch_;
 };
 
@@ -394,7 +413,11 @@ Result<PublishReport> Publish(Node& node, const std::string& path, const Publish
     report.notes.push_back(std::to_string(report.blank_rows_skipped) + " blank rows skipped");
   }
   if (auto s = stager.Finish(); !s.ok()) return fail(s);
-  if (stager.commits() > 0) {
+  if (!stager.single().empty()) {
+    auto applied = CommitApplier::ApplyOwn(node, stager.single());
+    if (!applied.ok()) return applied.status();
+    report.commits = 1;
+  } else if (stager.commits() > 0) {
     auto applied = node.ApplyStaged(stager.import_id());
     if (!applied.ok()) return applied.status();
     report.commits = applied->size();

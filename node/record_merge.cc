@@ -25,15 +25,6 @@ OpPoint PointOf(const v1::CellWrite& w) {
   return p;
 }
 
-v1::CellWrite MakeWrite(const OpPoint& at, const v1::Value* value) {
-  v1::CellWrite w;
-  if (value) *w.mutable_value() = *value;
-  *w.mutable_by() = ProvenanceOf(at);
-  at.deps.ToProto(w.mutable_deps());
-  w.set_op_index(at.index);
-  return w;
-}
-
 // Removes writes that `at` causally follows; returns false if `at` itself is
 // in the causal past of a remaining write (it then joins no frontier).
 bool Supersede(google::protobuf::RepeatedPtrField<v1::CellWrite>* frontier, const OpPoint& at) {
@@ -50,8 +41,19 @@ bool Supersede(google::protobuf::RepeatedPtrField<v1::CellWrite>* frontier, cons
   return !dominated;
 }
 
-void InsertSorted(google::protobuf::RepeatedPtrField<v1::CellWrite>* frontier, v1::CellWrite w) {
-  frontier->Add(std::move(w));
+// Adds the write of `at` (with `value`, if any) to `frontier`. Built in
+// place: on the record's arena when it has one (an apply's records do), not
+// on the heap and then copied across (that was ~7% of an import).
+void InsertWrite(google::protobuf::RepeatedPtrField<v1::CellWrite>* frontier, const OpPoint& at,
+                 const v1::Value* value) {
+  v1::CellWrite* w = frontier->Add();
+  if (value) *w->mutable_value() = *value;
+  w->mutable_by()->set_author(at.author);
+  w->mutable_by()->set_seq(at.seq);
+  w->mutable_by()->set_hlc(at.hlc);
+  at.deps.ToProto(w->mutable_deps());
+  w->set_op_index(at.index);
+  if (frontier->size() == 1) return;
   // Keep a canonical order (by stamp, then op index) so state bytes are a
   // pure function of the op set.
   std::sort(frontier->begin(), frontier->end(), [](const v1::CellWrite& a, const v1::CellWrite& b) {
@@ -121,7 +123,7 @@ void ApplyUpsert(v1::RecordState* record, const v1::Upsert& op, const OpPoint& a
       state->set_op_index(at.index);
     }
     if (Supersede(state->mutable_frontier(), at) && !under_delete) {
-      InsertSorted(state->mutable_frontier(), MakeWrite(at, &cell.value()));
+      InsertWrite(state->mutable_frontier(), at, &cell.value());
     }
   }
   RecomputeDeleted(record);
@@ -136,7 +138,7 @@ void ApplyDelete(v1::RecordState* record, const OpPoint& at) {
   }
   for (auto& cell : *record->mutable_cells()) (void)Supersede(cell.mutable_frontier(), at);
   if (Supersede(record->mutable_delete_frontier(), at)) {
-    InsertSorted(record->mutable_delete_frontier(), MakeWrite(at, nullptr));
+    InsertWrite(record->mutable_delete_frontier(), at, nullptr);
   }
   RecomputeDeleted(record);
 }
