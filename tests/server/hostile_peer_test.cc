@@ -249,8 +249,9 @@ TEST_F(HostilePeerTest, SeqGapsThatNeverFillStopAtTheBoundedPendingSet) {
       batch.clear();
     }
   }
-  // Each pending commit is one fsync'd write here (node.cc): 4096 of them
-  // took 20-30 s on a loaded two-core machine, hence the long deadline.
+  // Each pending commit is one write here (node.cc) after its signature
+  // check: 4096 of them took 20-30 s on a loaded two-core machine, hence
+  // the long deadline.
   ASSERT_TRUE(WaitUntil([&] { return a_.node->counters().commits_pending == before.commits_pending +
                                          node::kMaxPendingCommits; },
                         std::chrono::seconds(90)))
