@@ -30,7 +30,7 @@ demo: build
 
 # Every test: unit, property, round-trip, crash and end-to-end. The
 # sanitized runs below are separate commands for now: a second, clang build
-# and a 2-3x slower run did not fit CI's time yet (docs/LIMITS.md, issue 8).
+# and a 2-3x slower run do not fit CI's time yet (README, Limits; issue 8).
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 900
 
