@@ -7,11 +7,16 @@
 namespace kongsi::node {
 namespace {
 
+// Into a message the caller owns (a frontier's write, built in place).
+void SetProvenance(const OpPoint& at, v1::Provenance* p) {
+  p->set_author(at.author);
+  p->set_seq(at.seq);
+  p->set_hlc(at.hlc);
+}
+
 v1::Provenance ProvenanceOf(const OpPoint& at) {
   v1::Provenance p;
-  p.set_author(at.author);
-  p.set_seq(at.seq);
-  p.set_hlc(at.hlc);
+  SetProvenance(at, &p);
   return p;
 }
 
@@ -48,9 +53,7 @@ void InsertWrite(google::protobuf::RepeatedPtrField<v1::CellWrite>* frontier, co
                  const v1::Value* value) {
   v1::CellWrite* w = frontier->Add();
   if (value) *w->mutable_value() = *value;
-  w->mutable_by()->set_author(at.author);
-  w->mutable_by()->set_seq(at.seq);
-  w->mutable_by()->set_hlc(at.hlc);
+  SetProvenance(at, w->mutable_by());
   at.deps.ToProto(w->mutable_deps());
   w->set_op_index(at.index);
   if (frontier->size() == 1) return;
