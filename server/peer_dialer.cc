@@ -47,7 +47,7 @@ void PeerDialer::Stop(const std::string& reason) {
 
 void PeerDialer::Dial() {
   if (stopped_) return;
-  if (env_.hub.HasKeptLink(peer_.node_id)) return WaitThenDial(kConnectedRecheckInterval);
+  if (env_.hub.IsConnected(peer_.node_id)) return WaitThenDial(kConnectedRecheckInterval);
   auto address = ParsePeerUrl(peer_.url, "peer url");
   if (!address.ok()) {  // config.cc checked it; keep the dialer alive anyway
     spdlog::error("{}: {}", Tag(), address.status().message());

@@ -109,12 +109,6 @@ bool PeerHub::IsConnected(const std::string& peer_id) const {
   return it != links_.end() && !it->second.link.expired();
 }
 
-bool PeerHub::HasKeptLink(const std::string& peer_id) const {
-  std::lock_guard lock(mu_);
-  auto it = links_.find(peer_id);
-  return it != links_.end() && !it->second.link.expired() && DialledBy(it->second, peer_id) <= self_id_;
-}
-
 void PeerHub::RefreshAll() {
   std::lock_guard lock(mu_);
   if (stopped_) return;

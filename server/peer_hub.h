@@ -69,10 +69,6 @@ class PeerHub : public std::enable_shared_from_this<PeerHub> {
   bool Unregister(const PeerLink* link, const std::string& peer_id, const std::string& error);
   bool IsCurrent(const PeerLink* link, const std::string& peer_id) const;
   bool IsConnected(const std::string& peer_id) const;
-  // Connected by the link Register would keep against one this node dials:
-  // its own, or one dialled by a smaller node ID. Otherwise a dialer dials
-  // anyway, so both ends settle on the same link whoever connected first.
-  bool HasKeptLink(const std::string& peer_id) const;
 
   void RefreshAll();
   // Every tracked connection, registered or still in its handshake.
