@@ -247,16 +247,24 @@ TEST(PeerTransportTest, NodesThatDialEachOtherKeepOneLink) {
   // follow the file without a restart.
   a.AddPeer(b);
   b.AddPeer(a);
-  // The link kept is the one dialled by the smaller node ID, seen alike
-  // from both ends.
-  const bool a_dials = a.id() < b.id();
+  // Exactly one link, seen alike from both ends (inbound at one, outbound at
+  // the other). Which one depends on who connected first: a dialer does not
+  // dial a peer that is already connected, and only two links up at once
+  // are settled by node ID (PeerLimitsTest covers that rule).
   auto settled = [&] {
     auto at_a = PeerOf(*a.daemon, b.id());
     auto at_b = PeerOf(*b.daemon, a.id());
-    return at_a && at_b && at_a->connected && at_b->connected && at_a->inbound == !a_dials &&
-           at_b->inbound == a_dials;
+    return at_a && at_b && at_a->connected && at_b->connected && at_a->inbound != at_b->inbound;
   };
   ASSERT_TRUE(WaitUntil(settled)) << "the two nodes did not settle on one link";
+  const uint64_t connects_a = PeerOf(*a.daemon, b.id())->connects;
+  const uint64_t connects_b = PeerOf(*b.daemon, a.id())->connects;
+  // Both dialers recheck every kConnectedRecheckInterval: over three of
+  // them, neither may open another link nor drop the kept one.
+  std::this_thread::sleep_for(3 * kConnectedRecheckInterval);
+  EXPECT_TRUE(settled()) << "the kept link did not stay";
+  EXPECT_EQ(PeerOf(*a.daemon, b.id())->connects, connects_a) << "A opened another link after settling";
+  EXPECT_EQ(PeerOf(*b.daemon, a.id())->connects, connects_b) << "B opened another link after settling";
 }
 
 }  // namespace
