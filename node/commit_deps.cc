@@ -3,6 +3,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include <optional>
 #include <string_view>
 
 namespace kongsi::node {
@@ -13,23 +14,18 @@ using google::protobuf::io::CodedInputStream;
 
 // Field numbers of SignedCommit.commit and Commit.deps (proto/kongsi/v1/commit.proto).
 constexpr int kSignedCommitField = 1;
+constexpr int kHlcField = 4;
 constexpr int kDepsField = 5;
 
-// Calls `on_field(number, bytes)` for each length-delimited field of
-// `message` named in `wanted`, skipping the rest; false when it does not parse.
+// Calls `on_field(in, wire_type)` at each field of `message` numbered
+// `wanted`, with `in` positioned at its value, which `on_field` must consume;
+// skips the rest. False when it does not parse or `on_field` says so.
 template <typename F>
-bool ForEachBytesField(std::string_view message, int wanted, F&& on_field) {
+bool ForEachField(std::string_view message, int wanted, F&& on_field) {
   CodedInputStream in(reinterpret_cast<const uint8_t*>(message.data()), static_cast<int>(message.size()));
   while (uint32_t tag = in.ReadTag()) {
-    if (WireFormatLite::GetTagFieldNumber(tag) == wanted &&
-        WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
-      uint32_t size = 0;
-      if (!in.ReadVarint32(&size)) return false;
-      // The field lies inside `message`, so it is read in place rather than copied.
-      const int start = in.CurrentPosition();
-      if (size > message.size() - static_cast<size_t>(start)) return false;
-      if (!on_field(message.substr(static_cast<size_t>(start), size))) return false;
-      if (!in.Skip(static_cast<int>(size))) return false;
+    if (WireFormatLite::GetTagFieldNumber(tag) == wanted) {
+      if (!on_field(in, WireFormatLite::GetTagWireType(tag))) return false;
     } else if (!WireFormatLite::SkipField(&in, tag)) {
       return false;
     }
@@ -37,22 +33,50 @@ bool ForEachBytesField(std::string_view message, int wanted, F&& on_field) {
   return in.ConsumedEntireMessage();
 }
 
+// ForEachField for a length-delimited field: `on_field(bytes)`, the bytes
+// read in place inside `message` rather than copied.
+template <typename F>
+bool ForEachBytesField(std::string_view message, int wanted, F&& on_field) {
+  return ForEachField(message, wanted, [&](CodedInputStream& in, WireFormatLite::WireType type) {
+    uint32_t size = 0;
+    if (type != WireFormatLite::WIRETYPE_LENGTH_DELIMITED || !in.ReadVarint32(&size)) return false;
+    const int start = in.CurrentPosition();
+    if (size > message.size() - static_cast<size_t>(start)) return false;
+    return on_field(message.substr(static_cast<size_t>(start), size)) && in.Skip(static_cast<int>(size));
+  });
+}
+
+// The serialized Commit inside a stored SignedCommit; nullopt when absent
+// or unparsable.
+std::optional<std::string_view> CommitBytes(const v1::StoredCommit& stored) {
+  std::optional<std::string_view> commit;
+  bool ok = ForEachBytesField(stored.signed_(), kSignedCommitField, [&](std::string_view bytes) {
+    commit = bytes;
+    return true;
+  });
+  return ok ? commit : std::nullopt;
+}
+
 }  // namespace
 
 Result<VersionVector> StoredCommitDeps(const v1::StoredCommit& stored) {
-  std::string_view commit;
-  bool found = false;
-  bool ok = ForEachBytesField(stored.signed_(), kSignedCommitField, [&](std::string_view bytes) {
-    commit = bytes;
-    found = true;
-    return true;
-  });
+  std::optional<std::string_view> commit = CommitBytes(stored);
   VersionVector::Entries entries;
-  ok = ok && found && ForEachBytesField(commit, kDepsField, [&](std::string_view bytes) {
-         return entries.Add()->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
-       });
+  bool ok = commit && ForEachBytesField(*commit, kDepsField, [&](std::string_view bytes) {
+              return entries.Add()->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+            });
   if (!ok) return Status::Corruption("stored commit does not decode");
   return VersionVector::FromProto(entries);
+}
+
+Result<uint64_t> StoredCommitHlc(const v1::StoredCommit& stored) {
+  std::optional<std::string_view> commit = CommitBytes(stored);
+  uint64_t hlc = 0;  // proto3: absent is 0, and the last occurrence wins
+  bool ok = commit && ForEachField(*commit, kHlcField, [&](CodedInputStream& in, WireFormatLite::WireType type) {
+              return type == WireFormatLite::WIRETYPE_VARINT && in.ReadVarint64(&hlc);
+            });
+  if (!ok) return Status::Corruption("stored commit does not decode");
+  return hlc;
 }
 
 }  // namespace kongsi::node

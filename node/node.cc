@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "node/commit_applier.h"
+#include "node/commit_deps.h"
 #include "node/op_validation.h"
 #include "node/schema_history.h"
 #include "node/store_keys.h"
@@ -128,10 +129,10 @@ Status Node::LoadCaches() {
       cache.vv.Set(author, seq);
       auto stored = GetCommit(coll, author, seq);
       if (!stored.ok()) return stored.status();
-      auto c = DecodeStoredCommit(*stored);
-      if (!c.ok()) return c.status();
-      cache.last_hlc[author] = c->hlc();
-      clock_->Observe(c->hlc());  // resume after every stamp in the log
+      auto hlc = StoredCommitHlc(*stored);  // the stamp alone: the ops may be 10,000
+      if (!hlc.ok()) return hlc.status();
+      cache.last_hlc[author] = *hlc;
+      clock_->Observe(*hlc);  // resume after every stamp in the log
     }
     for (auto it = db_->NewPrefixIterator(storage::Family::kDatasets, coll); it->Valid(); it->Next()) {
       v1::DatasetInfo info;

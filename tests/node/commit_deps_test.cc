@@ -1,5 +1,5 @@
-// StoredCommitDeps reads deps by walking the wire format; it must agree with
-// a full decode whatever else the commit holds.
+// StoredCommitDeps and StoredCommitHlc read by walking the wire format; they
+// must agree with a full decode whatever else the commit holds.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -43,6 +43,21 @@ TEST(CommitDepsTest, AgreesWithAFullDecodeAroundOpsAndNotes) {
   EXPECT_EQ(deps->Total(), static_cast<uint64_t>('b' + 'd' + 'e'));
 }
 
+TEST(CommitDepsTest, TheHlcAgreesWithAFullDecodeAroundOpsAndNotes) {
+  v1::Commit c;
+  c.set_seq(4);
+  c.set_hlc((uint64_t{1764990000000} << 16) | 7);  // a real stamp: more than 32 bits
+  for (int i = 0; i < 100; ++i) c.add_ops()->mutable_upsert()->set_dataset("d");
+  c.set_note("after");
+  v1::StoredCommit stored = Store(c);
+  auto hlc = StoredCommitHlc(stored);
+  ASSERT_TRUE(hlc.ok()) << hlc.status().ToString();
+  EXPECT_EQ(*hlc, DecodeStoredCommit(stored)->hlc());
+  EXPECT_EQ(*hlc, c.hlc());
+  c.clear_hlc();  // proto3 leaves a zero out of the bytes
+  EXPECT_EQ(*StoredCommitHlc(Store(c)), 0u);
+}
+
 TEST(CommitDepsTest, AGenesisHasNoDeps) {
   v1::Commit c;
   c.set_seq(1);
@@ -57,10 +72,15 @@ TEST(CommitDepsTest, BrokenBytesAreCorruption) {
   cut.push_back('\x0a');  // a field tag with no length after it
   stored.set_signed_(cut);
   EXPECT_EQ(StoredCommitDeps(stored).status().code(), Status::Code::kCorruption);
+  EXPECT_EQ(StoredCommitHlc(stored).status().code(), Status::Code::kCorruption);
   stored.set_signed_("\x0a\x05" "abc");  // a length past the end
   EXPECT_EQ(StoredCommitDeps(stored).status().code(), Status::Code::kCorruption);
+  EXPECT_EQ(StoredCommitHlc(stored).status().code(), Status::Code::kCorruption);
   stored.set_signed_("");  // no commit at all
   EXPECT_EQ(StoredCommitDeps(stored).status().code(), Status::Code::kCorruption);
+  EXPECT_EQ(StoredCommitHlc(stored).status().code(), Status::Code::kCorruption);
+  stored.set_signed_(std::string("\x0a\x02\x22\x00", 4));  // hlc (field 4) as bytes, not a varint
+  EXPECT_EQ(StoredCommitHlc(stored).status().code(), Status::Code::kCorruption);
 }
 
 }  // namespace
