@@ -20,14 +20,27 @@ v1::Provenance ProvenanceOf(const OpPoint& at) {
   return p;
 }
 
-OpPoint PointOf(const v1::CellWrite& w) {
-  OpPoint p;
-  p.author = w.by().author();
-  p.seq = w.by().seq();
-  p.index = w.op_index();
-  p.hlc = w.by().hlc();
-  p.deps = VersionVector::FromProto(w.deps());
-  return p;
+// OpPoint::Precedes with one side a stored frontier write, read from its
+// proto form: Supersede asks it of every frontier entry of every op, and
+// building an OpPoint (a std::map of deps) per entry was most of applying a
+// ring's concurrent ops.
+bool SameAuthorBefore(uint64_t seq, uint32_t index, uint64_t later_seq, uint32_t later_index) {
+  return seq < later_seq || (seq == later_seq && index < later_index);
+}
+
+// True when write `w` is in the causal past of `at`.
+bool WritePrecedes(const v1::CellWrite& w, const OpPoint& at) {
+  if (w.by().author() == at.author) return SameAuthorBefore(w.by().seq(), w.op_index(), at.seq, at.index);
+  return at.deps.Get(w.by().author()) >= w.by().seq();
+}
+
+// True when `at` is in the causal past of write `w`.
+bool PrecedesWrite(const OpPoint& at, const v1::CellWrite& w) {
+  if (w.by().author() == at.author) return SameAuthorBefore(at.seq, at.index, w.by().seq(), w.op_index());
+  // One entry per author of the collection: a scan, no order assumed.
+  auto it = std::find_if(w.deps().begin(), w.deps().end(),
+                         [&](const v1::VersionEntry& e) { return e.author() == at.author; });
+  return it != w.deps().end() && it->seq() >= at.seq;
 }
 
 // Removes writes that `at` causally follows; returns false if `at` itself is
@@ -36,10 +49,9 @@ bool Supersede(google::protobuf::RepeatedPtrField<v1::CellWrite>* frontier, cons
   bool dominated = false;
   auto* f = frontier;
   for (int i = f->size() - 1; i >= 0; --i) {
-    OpPoint p = PointOf(f->Get(i));
-    if (p.Precedes(at)) {
+    if (WritePrecedes(f->Get(i), at)) {
       f->DeleteSubrange(i, 1);
-    } else if (at.Precedes(p)) {
+    } else if (PrecedesWrite(at, f->Get(i))) {
       dominated = true;
     }
   }
@@ -68,7 +80,7 @@ void InsertWrite(google::protobuf::RepeatedPtrField<v1::CellWrite>* frontier, co
 
 bool DeleteDominates(const v1::RecordState& record, const OpPoint& at) {
   for (const auto& d : record.delete_frontier()) {
-    if (at.Precedes(PointOf(d))) return true;
+    if (PrecedesWrite(at, d)) return true;
   }
   return false;
 }
