@@ -203,6 +203,7 @@ class PeerConnection final : public std::enable_shared_from_this<PeerConnection>
     Status registered = env_.hub.Register(shared_from_this(), peer_id_, inbound_);
     if (!registered.ok()) {
       spdlog::info("{} not kept: {}", Tag(), registered.message());
+      superseded_ = registered.code() == Status::Code::kAlreadyExists;
       uint16_t code = registered.code() == Status::Code::kFailedPrecondition ? kCloseGoingAway : node::kCloseNormal;
       return BeginClose(code, registered.message());
     }
@@ -333,6 +334,8 @@ class PeerConnection final : public std::enable_shared_from_this<PeerConnection>
     }
     if (registered_) {
       spdlog::info("{} disconnected: {}", Tag(), end_error_);
+    } else if (superseded_) {
+      // Logged as "not kept" already: the pair keeps the other link.
     } else if (!inbound_ || open_) {
       spdlog::warn("{} failed: {}", Tag(), end_error_);
     } else {
@@ -344,7 +347,7 @@ class PeerConnection final : public std::enable_shared_from_this<PeerConnection>
     });
     if (done_) {
       ConnectionDone done = std::move(done_);
-      done(ConnectionEnd{hello_received_.load(), end_error_});
+      done(ConnectionEnd{hello_received_.load(), end_error_, superseded_});
     }
   }
 
@@ -436,6 +439,7 @@ class PeerConnection final : public std::enable_shared_from_this<PeerConnection>
   http::response<http::string_body> refusal_;
   std::string peer_id_;  // set once after the TLS handshake, read-only after
   bool open_ = false, registered_ = false, closing_ = false, finished_ = false;
+  bool superseded_ = false;  // refused by the hub: another link to the peer is kept
   bool read_paused_ = false, write_in_flight_ = false;
   size_t backlog_bytes_ = 0, queued_bytes_ = 0;
   std::deque<std::string> queue_;

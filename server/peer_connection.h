@@ -78,6 +78,7 @@ struct DialTarget {
 struct ConnectionEnd {
   bool hello_received = false;  // the link worked, whatever ended it
   std::string error;            // why it ended, for logs and PeerState
+  bool superseded = false;      // closed because another link to the peer is kept
 };
 using ConnectionDone = std::function<void(const ConnectionEnd&)>;
 

@@ -64,6 +64,10 @@ void PeerDialer::Dial() {
 void PeerDialer::OnEnded(const ConnectionEnd& end) {
   link_.reset();
   if (stopped_) return;
+  if (end.superseded) {  // the peer dialled us too, and that link is kept: not a failure
+    spdlog::info("{}: the peer's own link is kept; rechecking in {} s", Tag(), kConnectedRecheckInterval.count());
+    return WaitThenDial(kConnectedRecheckInterval);
+  }
   if (end.hello_received) failures_ = 0;  // the link worked: start the backoff over
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   milliseconds delay = BackoffDelay(backoff_, failures_, unit(random_));
