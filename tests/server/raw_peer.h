@@ -10,7 +10,6 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
@@ -169,18 +168,6 @@ class LimitedListener {
 
 using WsStream = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
 
-// Waits for an operation started with use_future; its error, or timed_out.
-template <typename T>
-boost::system::error_code Await(std::future<T> f) {
-  if (f.wait_for(kWait) != std::future_status::ready) return asio::error::timed_out;
-  try {
-    f.get();
-  } catch (const boost::system::system_error& e) {
-    return e.code();
-  }
-  return {};
-}
-
 // A masked binary frame header announcing `length` payload bytes.
 inline std::string FrameHeader(uint64_t length) {
   std::string h = {static_cast<char>(0x82), static_cast<char>(0x80 | 127)};
@@ -238,10 +225,20 @@ class RawPeer {
   }
 
   boost::system::error_code Connect(uint16_t port, const std::string& path = kSyncPath) {
-    auto ec = Await(beast::get_lowest_layer(ws_).async_connect(
-        asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port), asio::use_future));
-    if (!ec) ec = Await(ws_.next_layer().async_handshake(asio::ssl::stream_base::client, asio::use_future));
-    if (!ec) ec = Await(ws_.async_handshake("127.0.0.1:" + std::to_string(port), path, asio::use_future));
+    auto ec = OnStrand([this, port](auto done) {
+      beast::get_lowest_layer(ws_).async_connect(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port),
+                                                 done);
+    });
+    if (!ec) {
+      ec = OnStrand([this](auto done) { ws_.next_layer().async_handshake(asio::ssl::stream_base::client, done); });
+    }
+    if (!ec) {
+      auto host = std::make_shared<std::string>("127.0.0.1:" + std::to_string(port));
+      auto target = std::make_shared<std::string>(path);
+      ec = OnStrand([this, host, target](auto done) {
+        ws_.async_handshake(*host, *target, [host, target, done](boost::system::error_code e) { done(e); });
+      });
+    }
     ws_.binary(true);
     return ec;
   }
@@ -320,8 +317,11 @@ class RawPeer {
   // close code the server sent, or 0. Not with StartRecording.
   uint16_t ReadUntilClosed() {
     for (int i = 0; i < 1000; ++i) {
-      beast::flat_buffer buffer;
-      auto ec = Await(ws_.async_read(buffer, asio::use_future));
+      // Shared: a read still pending when the wait times out writes into it.
+      auto buffer = std::make_shared<beast::flat_buffer>();
+      auto ec = OnStrand([this, buffer](auto done) {
+        ws_.async_read(*buffer, [buffer, done](boost::system::error_code e, size_t) { done(e); });
+      });
       // The close frame's code, even when echoing it failed because the
       // server had already dropped the socket.
       if (ec && ws_.reason().code != websocket::close_code::none) return static_cast<uint16_t>(ws_.reason().code);
@@ -337,7 +337,10 @@ class RawPeer {
 
  private:
   // Starts `start(done)` on the stream's strand (the recording reads run
-  // there too) and waits for it to call done(error_code).
+  // there too) and waits for it to call done(error_code). Every operation on
+  // ws_ goes through here: it is not thread-safe, and an error travels as a
+  // value (use_future's exception_ptr crosses threads inside the
+  // uninstrumented libstdc++, which TSan reported as a race).
   template <typename Start>
   boost::system::error_code OnStrand(Start start) {
     auto result = std::make_shared<std::promise<boost::system::error_code>>();
