@@ -1,5 +1,7 @@
 // server/api_router: the local API from a raw HTTP request. The input is
-// parsed with Beast's request parser (the server's limits), split into path
+// parsed as server/http_session.cc does: the header by ApiHeaderParser (the
+// server's limits, including the two Beast lacks), then the body by a
+// string_body parser taking over from it. Then it is split into path
 // and query (ParseTarget), matched (DefaultApiRouter), role-checked and run
 // by the real handler (RunRoute) against a node opened once, the way
 // server/http_session.cc does it minus the socket. The answer, JSON or a
@@ -18,6 +20,7 @@
 #include <boost/json/serialize.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <ostream>
 #include <streambuf>
@@ -25,6 +28,7 @@
 
 #include "fuzz/fuzz_env.h"
 #include "node/importer.h"
+#include "server/api_header_parser.h"
 #include "server/api_router.h"
 #include "server/api_spool.h"
 #include "server/api_url.h"
@@ -86,13 +90,24 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  http::request_parser<http::string_body> parser;
-  parser.header_limit(server::kMaxApiHeaderBytes);
+  server::ApiHeaderParser header;
+  header.header_limit(server::kMaxApiHeaderBytes);
+  header.body_limit(std::numeric_limits<std::uint64_t>::max());
+  boost::beast::error_code ec;
+  // Not eager: put() stops once the header is complete, as async_read_header.
+  const size_t header_bytes = header.put(boost::asio::buffer(data, size), ec);
+  if (ec == http::error::header_limit || (!ec && header.is_header_done() && header_bytes > server::kMaxApiHeaderBytes)) {
+    if (header.why().empty()) __builtin_trap();  // the 431 names the limit
+    return 0;
+  }
+  if (ec || !header.is_header_done()) return 0;  // the server answers 400 or waits for more
+  http::request_parser<http::string_body> parser(header.ToBodyParser());
   parser.body_limit(server::kMaxApiJsonBodyBytes);
   parser.eager(true);
-  boost::beast::error_code ec;
-  parser.put(boost::asio::buffer(data, size), ec);
-  if (ec || !parser.is_done()) return 0;  // the server answers 400 or waits for more
+  if (!parser.is_done()) {
+    parser.put(boost::asio::buffer(data + header_bytes, size - header_bytes), ec);
+    if (ec || !parser.is_done()) return 0;
+  }
   const auto& req = parser.get();
 
   FuzzNode& fuzz = **fuzz_node;
