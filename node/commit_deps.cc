@@ -17,15 +17,18 @@ constexpr int kSignedCommitField = 1;
 constexpr int kHlcField = 4;
 constexpr int kDepsField = 5;
 
-// Calls `on_field(in, wire_type)` at each field of `message` numbered
-// `wanted`, with `in` positioned at its value, which `on_field` must consume;
-// skips the rest. False when it does not parse or `on_field` says so.
+// Calls `on_field(in)` at each field of `message` numbered `wanted` and of
+// wire type `type`, with `in` positioned at its value, which `on_field` must
+// consume; skips the rest. False when it does not parse or `on_field` says
+// so. A wanted number with another wire type is skipped, as protobuf's own
+// parser keeps it as an unknown field: the bytes are signed and stored as
+// sent, and a full decode and this read must agree on them.
 template <typename F>
-bool ForEachField(std::string_view message, int wanted, F&& on_field) {
+bool ForEachField(std::string_view message, int wanted, WireFormatLite::WireType type, F&& on_field) {
   CodedInputStream in(reinterpret_cast<const uint8_t*>(message.data()), static_cast<int>(message.size()));
   while (uint32_t tag = in.ReadTag()) {
-    if (WireFormatLite::GetTagFieldNumber(tag) == wanted) {
-      if (!on_field(in, WireFormatLite::GetTagWireType(tag))) return false;
+    if (WireFormatLite::GetTagFieldNumber(tag) == wanted && WireFormatLite::GetTagWireType(tag) == type) {
+      if (!on_field(in)) return false;
     } else if (!WireFormatLite::SkipField(&in, tag)) {
       return false;
     }
@@ -37,9 +40,9 @@ bool ForEachField(std::string_view message, int wanted, F&& on_field) {
 // read in place inside `message` rather than copied.
 template <typename F>
 bool ForEachBytesField(std::string_view message, int wanted, F&& on_field) {
-  return ForEachField(message, wanted, [&](CodedInputStream& in, WireFormatLite::WireType type) {
+  return ForEachField(message, wanted, WireFormatLite::WIRETYPE_LENGTH_DELIMITED, [&](CodedInputStream& in) {
     uint32_t size = 0;
-    if (type != WireFormatLite::WIRETYPE_LENGTH_DELIMITED || !in.ReadVarint32(&size)) return false;
+    if (!in.ReadVarint32(&size)) return false;
     const int start = in.CurrentPosition();
     if (size > message.size() - static_cast<size_t>(start)) return false;
     return on_field(message.substr(static_cast<size_t>(start), size)) && in.Skip(static_cast<int>(size));
@@ -72,9 +75,8 @@ Result<VersionVector> StoredCommitDeps(const v1::StoredCommit& stored) {
 Result<uint64_t> StoredCommitHlc(const v1::StoredCommit& stored) {
   std::optional<std::string_view> commit = CommitBytes(stored);
   uint64_t hlc = 0;  // proto3: absent is 0, and the last occurrence wins
-  bool ok = commit && ForEachField(*commit, kHlcField, [&](CodedInputStream& in, WireFormatLite::WireType type) {
-              return type == WireFormatLite::WIRETYPE_VARINT && in.ReadVarint64(&hlc);
-            });
+  bool ok = commit && ForEachField(*commit, kHlcField, WireFormatLite::WIRETYPE_VARINT,
+                                   [&](CodedInputStream& in) { return in.ReadVarint64(&hlc); });
   if (!ok) return Status::Corruption("stored commit does not decode");
   return hlc;
 }
