@@ -96,7 +96,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   boost::beast::error_code ec;
   // Not eager: put() stops once the header is complete, as async_read_header.
   const size_t header_bytes = header.put(boost::asio::buffer(data, size), ec);
-  if (ec == http::error::header_limit || (!ec && header.is_header_done() && header_bytes > server::kMaxApiHeaderBytes)) {
+  if (server::ApiHeaderParser::OverLimit(ec, header_bytes)) {
     if (header.why().empty()) __builtin_trap();  // the 431 names the limit
     return 0;
   }

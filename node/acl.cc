@@ -9,9 +9,7 @@
 namespace kongsi::node {
 
 bool OpPoint::Precedes(const OpPoint& later) const {
-  if (author == later.author) {
-    return seq < later.seq || (seq == later.seq && index < later.index);
-  }
+  if (author == later.author) return SameAuthorBefore(seq, index, later.seq, later.index);
   return later.deps.Get(author) >= seq;
 }
 

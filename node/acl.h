@@ -39,6 +39,12 @@ struct OpPoint {
   bool Sees(const std::string& commit_author, uint64_t commit_seq) const;
 };
 
+// The order of two ops of one author: by seq, then by index within a commit.
+// OpPoint::Precedes and the record merge's frontier checks share it.
+inline bool SameAuthorBefore(uint64_t seq, uint32_t index, uint64_t later_seq, uint32_t later_index) {
+  return seq < later_seq || (seq == later_seq && index < later_index);
+}
+
 struct AclOp {
   OpPoint at;
   std::string org;  // raw 32-byte node ID the op is about

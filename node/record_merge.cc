@@ -24,10 +24,6 @@ v1::Provenance ProvenanceOf(const OpPoint& at) {
 // proto form: Supersede asks it of every frontier entry of every op, and
 // building an OpPoint (a std::map of deps) per entry was most of applying a
 // ring's concurrent ops.
-bool SameAuthorBefore(uint64_t seq, uint32_t index, uint64_t later_seq, uint32_t later_index) {
-  return seq < later_seq || (seq == later_seq && index < later_index);
-}
-
 // True when write `w` is in the causal past of `at`.
 bool WritePrecedes(const v1::CellWrite& w, const OpPoint& at) {
   if (w.by().author() == at.author) return SameAuthorBefore(w.by().seq(), w.op_index(), at.seq, at.index);

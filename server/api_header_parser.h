@@ -23,6 +23,14 @@ class ApiHeaderParser : public boost::beast::http::request_parser<boost::beast::
   // base type exactly; a derived one picks its forwarding constructor).
   Base&& ToBodyParser() { return std::move(static_cast<Base&>(*this)); }
 
+  // Whether reading the header (ending with `ec`, `header_bytes` long) broke
+  // a limit, to be answered 431 with why(). Beast holds the request line and
+  // the fields to header_limit each, so the whole header (what the limit is
+  // about) is checked here too.
+  static bool OverLimit(const boost::beast::error_code& ec, size_t header_bytes) {
+    return ec == boost::beast::http::error::header_limit || (!ec && header_bytes > kMaxApiHeaderBytes);
+  }
+
   // The broken limit after a header_limit error, named for the 431 answer.
   std::string why() const {
     if (too_many_) {

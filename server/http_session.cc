@@ -144,9 +144,7 @@ class HttpSession : public HttpSessionBase,
 
   void OnHeader(beast::error_code ec, size_t header_bytes) {
     if (ec == http::error::end_of_stream) return DoShutdown();
-    // Beast holds the request line and the fields to header_limit each, so
-    // the whole header (what the limit is about) is checked here too.
-    if (ec == http::error::header_limit || (!ec && header_bytes > kMaxApiHeaderBytes)) {
+    if (ApiHeaderParser::OverLimit(ec, header_bytes)) {
       return SendError(Error(431, kErrorHeaderTooLarge, header_->why()), true);
     }
     if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
