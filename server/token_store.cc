@@ -146,7 +146,7 @@ Result<NewToken> TokenStore::Replace(ApiRole role, const std::string& name) {
 
 Result<TokenInfo> TokenStore::Authenticate(std::string_view bearer) const {
   const Status unknown = Status::NotFound("unknown or revoked token");
-  const size_t id_chars = kIdBytes * 2, secret_chars = kSecretBytes * 2;
+  const size_t id_chars = kIdBytes * 2;  // hex; the secret's hex fills the rest
   static_assert(kApiTokenChars == kTokenPrefix.size() + kIdBytes * 2 + 1 + kSecretBytes * 2);
   if (bearer.size() != kApiTokenChars ||
       bearer.substr(0, kTokenPrefix.size()) != kTokenPrefix ||

@@ -339,9 +339,13 @@ TEST_F(SessionLimitsTest, CommitsStreamInFramesFilledUpToKBatchBytes) {
     size_t bytes = 0;
     for (size_t n : frames[i]) bytes += n;
     SCOPED_TRACE("frame " + std::to_string(i));
-    if (frames[i].size() > 1) EXPECT_LE(bytes, kBatchBytes);
+    if (frames[i].size() > 1) {
+      EXPECT_LE(bytes, kBatchBytes);
+    }
     // Full: the next frame's first commit did not fit.
-    if (i + 1 < frames.size()) EXPECT_GT(bytes + frames[i + 1].front(), kBatchBytes);
+    if (i + 1 < frames.size()) {
+      EXPECT_GT(bytes + frames[i + 1].front(), kBatchBytes);
+    }
   }
 }
 
