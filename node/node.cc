@@ -328,7 +328,9 @@ Result<std::vector<AppliedCommit>> Node::ApplyStaged(const std::string& import_i
       one.push_back(std::move(out.applied.front()));
     }
     Notify(one);
-    one.front().signed_bytes.clear();
+    // clear() would keep the capacity: ~2 MiB a commit, ~200 MB over a
+    // 1M-row chain (heaptrack).
+    std::string().swap(one.front().signed_bytes);
     applied.push_back(std::move(one.front()));
   }
   if (!failure.ok()) return failure;
