@@ -60,6 +60,7 @@ struct PackagePublishOptions {
   // fields of the inferred type. Each change is a note. Missing or reordered
   // columns are still errors.
   bool lenient = false;
+  bool recheck = false;  // PublishOptions::recheck, for every resource
   std::string message;  // commit note; default "publish <package>/<resource>"
   // Rows and bytes read so far of `resource`; pass 0 is the check before
   // anything is published, 1 and 2 are Publish's passes.

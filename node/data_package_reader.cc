@@ -302,6 +302,7 @@ Result<PackageReport> PublishDataPackage(Node& node, const std::string& path,
       p.schema_inferred = plan.schema_inferred;
       p.delimiter = plan.data.csv.delimiter;
       p.encoding = plan.data.csv.encoding;
+      p.recheck = o.recheck;
       p.message =
           o.message.empty() ? "publish " + report.package + "/" + plan.report.resource : o.message;
       if (o.progress) {

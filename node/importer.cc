@@ -9,6 +9,7 @@
 #include "node/csv_reader.h"
 #include "node/importer_key_set.h"
 #include "node/op_validation.h"
+#include "node/publish_mark.h"
 #include "node/record_merge.h"
 #include "node/store_keys.h"
 #include "node/table_schema.h"
@@ -307,9 +308,44 @@ class ChainStager {
 
 }  // namespace
 
+namespace {
+
+void NoteBlankRows(PublishReport* report) {
+  if (report->blank_rows_skipped > 0) {
+    report->notes.push_back(std::to_string(report->blank_rows_skipped) + " blank rows skipped");
+  }
+}
+
+// The report of a publish that can be skipped (node/publish_mark.h), else
+// nothing.
+std::optional<PublishReport> Unchanged(const Node& node, const PublishOptions& o, const std::string& fingerprint) {
+  if (o.recheck || fingerprint.empty()) return std::nullopt;
+  auto mark = LastPublish(node.db(), o.collection, o.dataset);
+  if (!mark || mark->fingerprint != fingerprint || !(mark->version == node.Version(o.collection))) {
+    return std::nullopt;
+  }
+  PublishReport report;
+  report.unchanged = true;
+  report.rows_read = mark->rows_read;
+  report.blank_rows_skipped = mark->blank_rows_skipped;
+  report.version = mark->version;
+  NoteBlankRows(&report);
+  report.notes.push_back(
+      "same file as the dataset's last publish, and no change to the collection since: nothing to "
+      "compare (--recheck compares every row anyway)");
+  return report;
+}
+
+}  // namespace
+
 Result<PublishReport> Publish(Node& node, const std::string& path, const PublishOptions& o) {
   PublishReport report;
   auto local = node.LockLocalWrites();
+  // A file that cannot be hashed cannot be read either: the reader below
+  // names the problem.
+  auto hashed = PublishFingerprint(path, o);
+  const std::string fingerprint = hashed.ok() ? std::move(hashed).value() : std::string();
+  if (auto unchanged = Unchanged(node, o, fingerprint)) return std::move(*unchanged);
   CsvOptions copts;
   copts.delimiter = o.delimiter;
   if (!o.encoding.empty()) copts.encoding = o.encoding;
@@ -409,9 +445,7 @@ Result<PublishReport> Publish(Node& node, const std::string& path, const Publish
   }
   current.reset();  // its iterator would pin memtables through the apply
   report.blank_rows_skipped = (*r2)->skipped_blank_rows();
-  if (report.blank_rows_skipped > 0) {
-    report.notes.push_back(std::to_string(report.blank_rows_skipped) + " blank rows skipped");
-  }
+  NoteBlankRows(&report);
   if (auto s = stager.Finish(); !s.ok()) return fail(s);
   if (!stager.single().empty()) {
     auto applied = CommitApplier::ApplyOwn(node, stager.single());
@@ -423,6 +457,12 @@ Result<PublishReport> Publish(Node& node, const std::string& path, const Publish
     report.commits = applied->size();
   }
   report.version = node.Version(o.collection);
+  if (!fingerprint.empty()) {
+    // Without the mark the next publish of this file compares every row:
+    // slower, not wrong, so a failed write does not fail the publish.
+    (void)RecordPublish(node.db(), o.collection, o.dataset,
+                        {fingerprint, report.version, report.rows_read, report.blank_rows_skipped});
+  }
   return report;
 }
 

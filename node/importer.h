@@ -6,7 +6,9 @@
 // only changed cells as a chain of signed commits. The chain is then applied
 // commit by commit; a crash in between rolls the chain forward on the next
 // open, so an import lands whole or not at all. Re-publishing an identical
-// file makes no ops; changing one cell makes one op.
+// file makes no ops; changing one cell makes one op. An identical file into
+// a collection no commit has touched since is not read past its hash
+// (node/publish_mark.h) unless `recheck` asks for the full compare.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +38,9 @@ struct PublishOptions {
   // publisher (a package Kongsi exported): keep each cell's source text, as
   // for a CSV without a schema, so such a package re-imports unchanged.
   bool schema_inferred = false;
+  // Compare every row even when the file and the collection are unchanged
+  // since the dataset's last publish.
+  bool recheck = false;
 };
 
 struct PublishReport {
@@ -46,6 +51,7 @@ struct PublishReport {
   uint64_t blank_rows_skipped = 0;
   bool created_dataset = false;
   bool synthetic_key = false;
+  bool unchanged = false;  // skipped: same file, no commit since its last publish
   std::vector<std::string> notes;  // things the user should know
   VersionVector version;           // the collection's version afterwards
 };

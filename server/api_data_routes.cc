@@ -41,6 +41,9 @@ Result<ApiResponse> Publish(const ApiContext& ctx, const ApiRequest& request) {
   options.encoding = request.Query("encoding");
   options.message = request.Query("message");
   options.progress = request.progress;
+  auto recheck = request.QueryBool("recheck");
+  if (!recheck.ok()) return recheck.status();
+  options.recheck = *recheck;
   // The importer reads the schema from a file, like the CSV.
   std::unique_ptr<SpoolFile> schema_file;
   if (request.HasQuery("schema")) {
@@ -79,6 +82,7 @@ Result<ApiResponse> Publish(const ApiContext& ctx, const ApiRequest& request) {
                                                {"blank_rows_skipped", report->blank_rows_skipped},
                                                {"created_dataset", report->created_dataset},
                                                {"synthetic_key", report->synthetic_key},
+                                               {"unchanged", report->unchanged},
                                                {"version", reader.FormatVersion(report->version)},
                                                {"vv", VersionJson(report->version)},
                                                {"notes", std::move(notes)}});

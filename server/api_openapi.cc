@@ -101,6 +101,7 @@ constexpr char kOpenApi[] = R"json({
       {"name": "delimiter", "in": "query", "schema": {"type": "string", "enum": [",", ";", "|", "tab"]}},
       {"name": "encoding", "in": "query", "schema": {"type": "string"}, "description": "Input encoding (default UTF-8)"},
       {"name": "message", "in": "query", "schema": {"type": "string"}, "description": "Commit note"},
+      {"name": "recheck", "in": "query", "schema": {"type": "boolean"}, "description": "Compare every row even when the file and the collection are unchanged since the dataset's last publish"},
       {"name": "schema", "in": "query", "schema": {"type": "string"}, "description": "A Frictionless Table Schema (JSON text)"},
       {"name": "source", "in": "query", "schema": {"type": "string"}, "description": "Name of the upload in error messages"},
       {"name": "schema_source", "in": "query", "schema": {"type": "string"}, "description": "Name of the schema in error messages"}],
@@ -120,6 +121,7 @@ constexpr char kOpenApi[] = R"json({
       "description": "The body is an uncompressed tar of the package folder (tar cf - -C DIR .), datapackage.json at its top or in its one folder. Only files and folders; links, absolute names and names with .. are refused (400 naming the member).",
       "parameters": [
         {"name": "lenient", "in": "query", "schema": {"type": "boolean"}, "description": "Import fields whose cells contradict their declared type with the inferred type"},
+        {"name": "recheck", "in": "query", "schema": {"type": "boolean"}, "description": "Compare every row even when a resource's file and the collection are unchanged since its last publish"},
         {"name": "key", "in": "query", "schema": {"type": "string"}, "description": "RESOURCE:COLUMN, comma-separated or repeated: key columns for tables without a primaryKey"},
         {"name": "message", "in": "query", "schema": {"type": "string"}, "description": "Commit note"}],
       "requestBody": {"required": true, "content": {"application/x-tar": {"schema": {"type": "string", "format": "binary"}}}},

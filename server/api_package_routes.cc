@@ -93,6 +93,9 @@ Result<ApiResponse> PublishPackage(const ApiContext& ctx, const ApiRequest& requ
   auto lenient = request.QueryBool("lenient");
   if (!lenient.ok()) return lenient.status();
   options.lenient = *lenient;
+  auto recheck = request.QueryBool("recheck");
+  if (!recheck.ok()) return recheck.status();
+  options.recheck = *recheck;
   auto keys = KeyColumns(request);
   if (!keys.ok()) return keys.status();
   options.key_columns = std::move(keys).value();

@@ -31,6 +31,7 @@ struct PublishArgs {
   std::string encoding;
   std::string message;
   bool lenient = false;
+  bool recheck = false;
 };
 
 struct ExportArgs {
@@ -65,6 +66,7 @@ Status RunPublishPackage(CliContext& ctx, const PublishArgs& args) {
   ApiCall call{"PUT", ApiPath({"v1", "collections", args.collection, "datapackage"})};
   for (const auto& k : args.key) call.query.emplace_back("key", k);
   if (args.lenient) call.query.emplace_back("lenient", "true");
+  if (args.recheck) call.query.emplace_back("recheck", "true");
   if (!args.message.empty()) call.query.emplace_back("message", args.message);
   call.upload_path = packed->tar_path;
   std::error_code ec;
@@ -103,6 +105,7 @@ Status RunPublish(CliContext& ctx, const PublishArgs& args) {
   call.query.emplace_back("delimiter", args.delimiter);
   if (!args.encoding.empty()) call.query.emplace_back("encoding", args.encoding);
   if (!args.message.empty()) call.query.emplace_back("message", args.message);
+  if (args.recheck) call.query.emplace_back("recheck", "true");
   if (!args.schema.empty()) {
     auto schema = ReadSchema(args.schema);
     if (!schema.ok()) return schema.status();
@@ -195,6 +198,9 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
           "DELIM"));
   publish->add_option("--encoding", pub->encoding, "Input encoding (default UTF-8)");
   publish->add_option("--message", pub->message, "Commit note");
+  publish->add_flag("--recheck", pub->recheck,
+                    "Compare every row even when the file and the collection are unchanged since "
+                    "the dataset's last publish (then skipped by default)");
   // Which options go together depends on what the file is: checked once
   // parsed, so a mistake is a usage error (exit 2) before anything is opened.
   publish->parse_complete_callback([pub] {

@@ -76,13 +76,21 @@ def main():
                       f"{sum((got-want).values())} extra e.g. {extra}")
                 failures += 1
                 continue
-            # Re-publishing the identical file makes no ops.
-            again = json.loads(run(["--json"] + args, data_dir).stdout)
-            if again.get("ops") != 0:
-                print(f"FAIL {name}: re-publish made {again.get('ops')} ops, expected 0")
+            # Re-publishing the identical file makes no ops: compared row by
+            # row (--recheck), and by default not compared at all.
+            again = json.loads(run(["--json"] + args + ["--recheck"], data_dir).stdout)
+            if again.get("ops") != 0 or again.get("unchanged"):
+                print(f"FAIL {name}: re-publish with --recheck made {again.get('ops')} ops "
+                      f"(unchanged: {again.get('unchanged')}), expected 0 ops, compared")
                 failures += 1
                 continue
-            print(f"ok {name}: {len(body)} rows round-trip; re-publish made 0 ops")
+            skipped = json.loads(run(["--json"] + args, data_dir).stdout)
+            if skipped.get("ops") != 0 or not skipped.get("unchanged"):
+                print(f"FAIL {name}: re-publish made {skipped.get('ops')} ops "
+                      f"(unchanged: {skipped.get('unchanged')}), expected 0, skipped")
+                failures += 1
+                continue
+            print(f"ok {name}: {len(body)} rows round-trip; re-publish made 0 ops, compared and skipped")
 
         # One changed cell makes one op.
         header, body = python_rows(os.path.join(DATA, CASES[0][1]), ",", None)

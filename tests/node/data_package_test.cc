@@ -367,6 +367,18 @@ TEST(DataPackage, RepublishingTheSamePackageChangesNothing) {
   EXPECT_EQ(again->resources[0].publish.ops, 0u);
   EXPECT_FALSE(again->metadata_changed);
   EXPECT_EQ(again->version, first->version);
+  // The first publish's metadata commit came after its resources' marks
+  // (node/publish_mark.h): from now on the same files are not compared
+  // again, unless asked.
+  auto third = PublishDataPackage(*a.node, dir, options);
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  EXPECT_TRUE(third->resources[0].publish.unchanged);
+  options.recheck = true;
+  auto rechecked = PublishDataPackage(*a.node, dir, options);
+  ASSERT_TRUE(rechecked.ok()) << rechecked.status().ToString();
+  EXPECT_FALSE(rechecked->resources[0].publish.unchanged);
+  EXPECT_EQ(rechecked->resources[0].publish.ops, 0u);
+  EXPECT_EQ(rechecked->version, first->version);
 }
 
 TEST(DataPackage, FrictionlessNames) {

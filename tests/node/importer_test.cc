@@ -1,7 +1,8 @@
 // kongsi publish into an existing dataset: the diff against the current
 // records (rows in any order, new rows among old ones, changed and unchanged
 // cells) makes exactly the changed cells' ops, and duplicate keys are found
-// with the line of their first occurrence.
+// with the line of their first occurrence. An identical file into an
+// unchanged collection is skipped (node/publish_mark.h), and only then.
 #include "node/importer.h"
 
 #include <gmock/gmock.h>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <string>
 
+#include "node/publish_mark.h"
 #include "node/reader.h"
 #include "node/record_merge.h"
 #include "node/value_text.h"
@@ -31,14 +33,26 @@ class ImporterTest : public ::testing::Test {
     coll_ = *c;
   }
 
-  Result<PublishReport> PublishText(const std::string& text, std::vector<std::string> key = {"id"}) {
+  std::string WriteFile(const std::string& text) {
     std::string path = dir_.Sub("in" + std::to_string(files_++) + ".csv");
     std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+
+  PublishOptions Options(std::vector<std::string> key = {"id"}, const std::string& dataset = "t") {
     PublishOptions o;
     o.collection = coll_;
-    o.dataset = "t";
+    o.dataset = dataset;
     o.key_columns = std::move(key);
-    return Publish(*node_, path, o);
+    return o;
+  }
+
+  // These tests are about the row-by-row compare: an identical file is
+  // compared too (recheck), not skipped.
+  Result<PublishReport> PublishText(const std::string& text, std::vector<std::string> key = {"id"}) {
+    PublishOptions o = Options(std::move(key));
+    o.recheck = true;
+    return Publish(*node_, WriteFile(text), o);
   }
 
   // The visible text of cell `field` of record `id` ("<none>" if no record).
@@ -121,6 +135,79 @@ TEST_F(ImporterTest, RepeatedRowsOfAKeylessTableAreKeptApart) {
   auto again = PublishText("a,b\nx,1\ny,2\nx,1\nx,1\n", {});
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->ops, 0u);
+}
+
+TEST_F(ImporterTest, AnIdenticalFileIntoAnUnchangedCollectionIsNotCompared) {
+  const std::string table = "id,v\n1,a\n\n2,b\n3,c\n";
+  const std::string path = WriteFile(table);
+  auto first = Publish(*node_, path, Options());
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_FALSE(first->unchanged);
+
+  // The same bytes under another name (a re-download, an API upload).
+  auto again = Publish(*node_, WriteFile(table), Options());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->unchanged);
+  EXPECT_EQ(again->ops, 0u);
+  EXPECT_EQ(again->commits, 0u);
+  EXPECT_EQ(again->rows_read, 3u);
+  EXPECT_EQ(again->blank_rows_skipped, 1u);
+  EXPECT_EQ(again->version, first->version);
+  EXPECT_THAT(again->notes, ::testing::Contains(HasSubstr("--recheck")));
+
+  // Asked to, it compares every row, and finds nothing either.
+  PublishOptions recheck = Options();
+  recheck.recheck = true;
+  auto checked = Publish(*node_, path, recheck);
+  ASSERT_TRUE(checked.ok()) << checked.status().ToString();
+  EXPECT_FALSE(checked->unchanged);
+  EXPECT_EQ(checked->ops, 0u);
+  EXPECT_EQ(checked->rows_read, 3u);
+}
+
+TEST_F(ImporterTest, AnyCommitSinceTheLastPublishMakesTheSameFileComparedAgain) {
+  const std::string original = WriteFile("id,v\n1,a\n2,b\n");
+  ASSERT_TRUE(Publish(*node_, original, Options()).ok());
+  auto edited = Publish(*node_, WriteFile("id,v\n1,a\n2,EDITED\n"), Options());
+  ASSERT_TRUE(edited.ok()) << edited.status().ToString();
+  EXPECT_EQ(edited->ops, 1u);
+
+  // The original file again: its mark is gone and the records differ, so
+  // the compare runs and puts the cell back.
+  auto back = Publish(*node_, original, Options());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_FALSE(back->unchanged);
+  EXPECT_EQ(back->ops, 1u);
+  EXPECT_EQ(Cell(2, "v"), "b");
+
+  // A commit to another dataset of the collection moves its version: the
+  // same file is compared again (and changes nothing), then skipped.
+  ASSERT_TRUE(Publish(*node_, WriteFile("id,w\n9,z\n"), Options({"id"}, "other")).ok());
+  auto compared = Publish(*node_, original, Options());
+  ASSERT_TRUE(compared.ok()) << compared.status().ToString();
+  EXPECT_FALSE(compared->unchanged);
+  EXPECT_EQ(compared->ops, 0u);
+  auto skipped = Publish(*node_, original, Options());
+  ASSERT_TRUE(skipped.ok()) << skipped.status().ToString();
+  EXPECT_TRUE(skipped->unchanged);
+}
+
+TEST_F(ImporterTest, TheFingerprintCoversTheBytesAndTheReadingOptions) {
+  const std::string path = WriteFile("id,v\n1,a\n");
+  auto base = PublishFingerprint(path, Options());
+  ASSERT_TRUE(base.ok()) << base.status().ToString();
+  EXPECT_EQ(base->size(), 32u);
+  EXPECT_EQ(*PublishFingerprint(WriteFile("id,v\n1,a\n"), Options()), *base);
+  EXPECT_NE(*PublishFingerprint(WriteFile("id,v\n1,b\n"), Options()), *base);
+  EXPECT_NE(*PublishFingerprint(path, Options({"v"})), *base);
+  EXPECT_NE(*PublishFingerprint(path, Options({"id", "v"})), *base);
+  PublishOptions latin = Options();
+  latin.encoding = "ISO-8859-1";
+  EXPECT_NE(*PublishFingerprint(path, latin), *base);
+  PublishOptions semicolon = Options();
+  semicolon.delimiter = ';';
+  EXPECT_NE(*PublishFingerprint(path, semicolon), *base);
+  EXPECT_FALSE(PublishFingerprint(dir_.Sub("missing.csv"), Options()).ok());
 }
 
 }  // namespace
