@@ -306,10 +306,6 @@ class ChainStager {
   storage::WriteBatch batch_;
 };
 
-}  // namespace
-
-namespace {
-
 void NoteBlankRows(PublishReport* report) {
   if (report->blank_rows_skipped > 0) {
     report->notes.push_back(std::to_string(report->blank_rows_skipped) + " blank rows skipped");
@@ -321,7 +317,7 @@ void NoteBlankRows(PublishReport* report) {
 std::optional<PublishReport> Unchanged(const Node& node, const PublishOptions& o, const std::string& fingerprint) {
   if (o.recheck || fingerprint.empty()) return std::nullopt;
   auto mark = LastPublish(node.db(), o.collection, o.dataset);
-  if (!mark || mark->fingerprint != fingerprint || !(mark->version == node.Version(o.collection))) {
+  if (!mark || mark->fingerprint != fingerprint || mark->version != node.Version(o.collection)) {
     return std::nullopt;
   }
   PublishReport report;

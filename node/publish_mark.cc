@@ -1,10 +1,8 @@
 #include "node/publish_mark.h"
 
-#include <openssl/evp.h>
-
 #include <fstream>
-#include <memory>
 
+#include "node/digest_builder.h"
 #include "node/importer.h"
 #include "node/store_keys.h"
 
@@ -21,59 +19,37 @@ std::string MarkKey(const std::string& collection, const std::string& dataset) {
   return "publish/" + keys::Dataset(collection, dataset);
 }
 
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
-  // Length-prefixed, so that two parts cannot run into each other.
-  void Part(std::string_view bytes) {
-    std::string length;
-    storage::AppendU64(&length, bytes.size());
-    Update(length);
-    Update(bytes);
-  }
-  void Update(std::string_view bytes) { EVP_DigestUpdate(ctx_.get(), bytes.data(), bytes.size()); }
-  std::string Final() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(ctx_.get(), md, &n);
-    return std::string(reinterpret_cast<char*>(md), n);
-  }
-
- private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
-};
-
 Result<std::string> FileDigest(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(path + ": cannot open");
-  Sha256 h;
+  DigestBuilder h;
   std::string chunk(kReadChunk, '\0');
   while (in) {
     in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     h.Update(std::string_view(chunk.data(), static_cast<size_t>(in.gcount())));
   }
   if (in.bad()) return Status::IoError(path + ": read failed");
-  return h.Final();
+  return h.Finish();
 }
 
 }  // namespace
 
 Result<std::string> PublishFingerprint(const std::string& path, const PublishOptions& o) {
-  Sha256 h;
-  h.Part(kFingerprintFormat);
-  h.Part(std::string_view(&o.delimiter, 1));
-  h.Part(o.encoding);
-  h.Part(std::to_string(o.key_columns.size()));
-  for (const auto& k : o.key_columns) h.Part(k);
-  h.Part(o.schema ? o.schema->SerializeAsString() : std::string());
-  h.Part(o.schema_inferred ? "inferred" : "declared");
+  DigestBuilder h;
+  h.Add(kFingerprintFormat);
+  h.Add(std::string_view(&o.delimiter, 1));
+  h.Add(o.encoding);
+  h.Add(std::to_string(o.key_columns.size()));
+  for (const auto& k : o.key_columns) h.Add(k);
+  h.Add(o.schema ? o.schema->SerializeAsString() : std::string());
+  h.Add(o.schema_inferred ? "inferred" : "declared");
   for (const std::string* file : {&o.schema_path, &path}) {
     if (file->empty()) continue;
     auto digest = FileDigest(*file);
     if (!digest.ok()) return digest.status();
-    h.Part(*digest);
+    h.Add(*digest);
   }
-  return h.Final();
+  return h.Finish();
 }
 
 std::optional<PublishMark> LastPublish(const storage::Db& db, const std::string& collection,

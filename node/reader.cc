@@ -1,10 +1,9 @@
 #include "node/reader.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <set>
 
+#include "node/digest_builder.h"
 #include "node/record_merge.h"
 #include "node/store_keys.h"
 #include "storage/key_codec.h"
@@ -24,29 +23,6 @@ bool ParseAuthorSeq(std::string_view bytes, std::string* author, uint64_t* seq) 
 const std::string& DatasetOf(const v1::Op& op) {
   return op.has_upsert() ? op.upsert().dataset() : op.delete_().dataset();
 }
-
-// Feeds canonical bytes into SHA-256, each part length-prefixed so that
-// concatenations cannot collide.
-class DigestBuilder {
- public:
-  DigestBuilder() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-  ~DigestBuilder() { EVP_MD_CTX_free(ctx_); }
-  void Add(std::string_view part) {
-    std::string len;
-    storage::AppendU64(&len, part.size());
-    EVP_DigestUpdate(ctx_, len.data(), len.size());
-    EVP_DigestUpdate(ctx_, part.data(), part.size());
-  }
-  std::string Hex() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(ctx_, md, &n);
-    return HexId(std::string_view(reinterpret_cast<char*>(md), n));
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
 
 }  // namespace
 
@@ -410,7 +386,7 @@ Result<std::string> Reader::Digest() const {
   auto invalid = node_.db().NewPrefixIterator(storage::Family::kMeta, InvalidCommitsPrefix(coll_), snapshot_.get());
   for (; invalid->Valid(); invalid->Next()) d.Add(invalid->key().substr(InvalidCommitsPrefix(coll_).size()));
   KONGSI_RETURN_IF_ERROR(invalid->status());
-  return d.Hex();
+  return HexId(d.Finish());
 }
 
 }  // namespace kongsi::node
