@@ -371,7 +371,7 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
 
   // The key of every record this commit touches; those not already loaded
   // by the revalidation are read in key order, each once (an import or an
-  // initial sync writes 10,000 records a commit).
+  // initial sync writes kChainOpsPerCommit records a commit).
   std::vector<std::string> record_keys(c.ops_size());
   std::vector<std::string> to_load;
   for (int i = 0; i < c.ops_size(); ++i) {
@@ -386,7 +386,7 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
   std::sort(to_load.begin(), to_load.end());
   to_load.erase(std::unique(to_load.begin(), to_load.end()), to_load.end());
   // Every touched record by key: the revalidation's, and those read here,
-  // which live on an arena: one commit's 10,000 states are freed at once
+  // which live on an arena: one commit's thousands of states are freed at once
   // instead of field by field (that was ~15% of an import's time).
   std::map<std::string_view, v1::RecordState*> touched;
   for (auto& [key, rec] : records) touched.emplace(key, &rec);

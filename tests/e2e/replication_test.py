@@ -104,7 +104,7 @@ def resume(cl):
     with open(big, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["id", "supplier", "amount", "note"])
-        # Ten import commits (kChainOpsPerCommit rows each), ~3 MiB: long enough to cut half-way.
+        # Forty import commits (kChainOpsPerCommit rows each), ~3 MiB: long enough to cut half-way.
         for i in range(100_000):
             w.writerow([i, f"s{i % 997}", (i * 7919) % 100000, ""])
     a.run("publish", big, "--collection", "big", "--dataset", "payments", "--key", "id")
