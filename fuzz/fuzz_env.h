@@ -59,12 +59,18 @@ class FuzzNode {
   static constexpr int kChangesPerReset = 2000;
 
   FuzzNode(const std::string& tag, void (*build)(node::Node&));
+  ~FuzzNode();
+  FuzzNode(const FuzzNode&) = delete;
+  FuzzNode& operator=(const FuzzNode&) = delete;
   node::Node& node() { return *node_; }
   const std::string& data_dir() const { return live_; }
   // Returns true when the node was reset (callers holding references into
   // it, such as an ApiContext, must rebuild them).
   bool Changed();
   void Reset();
+  // Closes the node (its database waits for background work); called for
+  // every FuzzNode at exit. node() is invalid afterwards.
+  void Close();
 
  private:
   std::string template_;
