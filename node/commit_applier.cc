@@ -12,6 +12,7 @@
 #include "node/commit_open.h"
 #include "node/invalidation.h"
 #include "node/op_validation.h"
+#include "node/record_codec.h"
 #include "node/record_merge.h"
 #include "node/schema_history.h"
 #include "node/store_keys.h"
@@ -21,10 +22,10 @@ namespace kongsi::node {
 namespace {
 
 // For the arenas that hold one commit's decoded ops or touched records
-// (tens of MB for a 10,000-op commit): blocks up to 1 MiB cost a few
-// hundred allocations instead of thousands, and being past the daemon's
-// mmap threshold (server/daemon.cc), they go back to the OS when freed
-// instead of staying in the heap.
+// (megabytes for a commit of kChainOpsPerCommit ops): blocks up to 1 MiB
+// cost a few hundred allocations instead of thousands, and being past
+// glibc's initial mmap threshold (128 KiB), they tend to go back to the OS
+// when freed instead of staying in the heap.
 google::protobuf::ArenaOptions LargeArenaBlocks() {
   google::protobuf::ArenaOptions options;
   options.start_block_size = 64 * 1024;
@@ -397,7 +398,7 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
     touched.emplace_hint(touched.end(), key, rec);
     auto s = node_.db_->Get(storage::Family::kRecords, key, &bytes);
     if (s.ok()) {
-      if (!rec->ParseFromString(bytes)) return Status::Corruption("record state does not decode");
+      KONGSI_RETURN_IF_ERROR(DecodeRecordState(bytes, rec));
     } else if (!s.IsNotFound()) {
       return s;
     }
@@ -463,13 +464,13 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
     }
     KONGSI_RETURN_IF_ERROR(RecomputeTag(*node_.db_, coll, name, extra, revalidation->facts(), &batch));
   }
-  for (const auto& [rkey, rec_ptr] : touched) {
-    const v1::RecordState& rec = *rec_ptr;
+  for (const auto& [rkey, rec] : touched) {
     // A record only invalid commits touched does not exist.
-    if (!rec.has_last_upsert() && !rec.has_last_delete()) {
+    if (!rec->has_last_upsert() && !rec->has_last_delete()) {
       batch.Delete(storage::Family::kRecords, rkey);
     } else {
-      batch.Put(storage::Family::kRecords, rkey, rec.SerializeAsString());
+      EncodeRecordState(rec, &bytes);  // the states are dropped after this batch
+      batch.Put(storage::Family::kRecords, rkey, bytes);
     }
   }
   for (const auto& [name, info] : scratch.datasets) {

@@ -10,6 +10,7 @@
 #include "node/importer_key_set.h"
 #include "node/op_validation.h"
 #include "node/publish_mark.h"
+#include "node/record_codec.h"
 #include "node/record_merge.h"
 #include "node/store_keys.h"
 #include "node/table_schema.h"
@@ -225,9 +226,7 @@ class RecordCursor {
     KONGSI_RETURN_IF_ERROR(it_->status());
     *found = it_->Valid() && it_->key() == rkey;
     if (!*found) return Status::Ok();
-    if (!state->ParseFromArray(it_->value().data(), static_cast<int>(it_->value().size()))) {
-      return Status::Corruption("record state does not decode");
-    }
+    KONGSI_RETURN_IF_ERROR(DecodeRecordState(it_->value(), state));
     // A record only invalid commits touched does not exist.
     *found = state->has_last_upsert() || state->has_last_delete();
     return Status::Ok();

@@ -7,6 +7,7 @@
 
 #include "node/commit_applier.h"
 #include "node/op_validation.h"
+#include "node/record_codec.h"
 #include "node/store_keys.h"
 
 namespace kongsi::node {
@@ -102,6 +103,7 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& data_dir) {
   auto db = storage::Db::Open(DbPath(data_dir), {});
   if (!db.ok()) return db.status();
   node->db_ = std::move(db).value();
+  KONGSI_RETURN_IF_ERROR(MigrateRecordsToStoredForm(*node->db_));
   KONGSI_RETURN_IF_ERROR(node->LoadCaches());
   KONGSI_RETURN_IF_ERROR(node->RecoverStaging());
   return node;

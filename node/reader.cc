@@ -4,6 +4,7 @@
 #include <set>
 
 #include "node/digest_builder.h"
+#include "node/record_codec.h"
 #include "node/record_merge.h"
 #include "node/store_keys.h"
 #include "storage/key_codec.h"
@@ -125,8 +126,8 @@ Status Reader::ScanRecords(const std::string& dataset, const VersionVector* as_o
       auto r = Replay(std::string(it->key()), *as_of);
       if (!r.ok()) return r.status();
       state = std::move(r).value();
-    } else if (!state.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Status::Corruption("record state does not decode");
+    } else {
+      KONGSI_RETURN_IF_ERROR(DecodeRecordState(it->value(), &state));
     }
     if (!state.has_last_upsert() && !state.has_last_delete()) continue;
     if (!include_deleted && !IsLive(state)) continue;
@@ -149,7 +150,7 @@ Result<std::optional<v1::RecordState>> Reader::GetRecord(
     auto s = node_.db().Get(storage::Family::kRecords, rkey, &bytes, snapshot_.get());
     if (s.IsNotFound()) return std::optional<v1::RecordState>();
     KONGSI_RETURN_IF_ERROR(s);
-    if (!state.ParseFromString(bytes)) return Status::Corruption("record state does not decode");
+    KONGSI_RETURN_IF_ERROR(DecodeRecordState(bytes, &state));
   }
   if (!state.has_last_upsert() && !state.has_last_delete()) return std::optional<v1::RecordState>();
   return std::optional<v1::RecordState>(std::move(state));
@@ -370,6 +371,8 @@ Result<std::string> Reader::Digest() const {
     d.Add(name);
     d.Add(info.schema().SerializeAsString());
   }
+  // The stored bytes as they are: the stored form is canonical
+  // (node/record_codec.h), so decoding each record is not needed.
   auto records = node_.db().NewPrefixIterator(storage::Family::kRecords, coll_, snapshot_.get());
   for (; records->Valid(); records->Next()) {
     d.Add(records->key().substr(coll_.size()));

@@ -10,8 +10,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/node/test_cluster.h"
+
 namespace kongsi::node {
 namespace {
+
+using testing::OpAt;
 
 // Author keys in byte order: kA < kB < kC.
 const std::string kA(32, 'a');
@@ -22,19 +26,6 @@ VersionVector Vv(std::initializer_list<std::pair<std::string, uint64_t>> entries
   VersionVector vv;
   for (const auto& [a, s] : entries) vv.Set(a, s);
   return vv;
-}
-
-OpPoint At(const std::string& author, uint64_t seq, uint64_t hlc, VersionVector deps = {},
-           uint32_t index = 0) {
-  OpPoint p;
-  p.author = author;
-  p.seq = seq;
-  p.hlc = hlc;
-  p.index = index;
-  // deps carry the author's own previous seq, as real commits do.
-  if (seq > 1 && deps.Get(author) == 0) deps.Set(author, seq - 1);
-  p.deps = std::move(deps);
-  return p;
 }
 
 v1::Value S(const std::string& s) {
@@ -137,8 +128,8 @@ v1::RecordState ApplyInEveryOrder(std::vector<Step> steps) {
 
 TEST(MergeTest, LastWriterWinsByHlcWhateverTheOrder) {
   // Concurrent writes (neither saw the other): the greater hlc wins.
-  Step a{Up({{"x", S("from-a")}}), At(kA, 1, 200)};
-  Step b{Up({{"x", S("from-b")}}), At(kB, 1, 100)};
+  Step a{Up({{"x", S("from-a")}}), OpAt(kA, 1, 200)};
+  Step b{Up({{"x", S("from-b")}}), OpAt(kB, 1, 100)};
   v1::RecordState r = ApplyInEveryOrder({a, b});
   EXPECT_EQ(Visible(r, "x"), "from-a");
   const v1::CellState* c = FindCell(r, "x");
@@ -150,8 +141,8 @@ TEST(MergeTest, LastWriterWinsByHlcWhateverTheOrder) {
 }
 
 TEST(MergeTest, EqualHlcIsBrokenByAuthor) {
-  Step a{Up({{"x", S("from-a")}}), At(kA, 1, 100)};
-  Step b{Up({{"x", S("from-b")}}), At(kB, 1, 100)};
+  Step a{Up({{"x", S("from-a")}}), OpAt(kA, 1, 100)};
+  Step b{Up({{"x", S("from-b")}}), OpAt(kB, 1, 100)};
   v1::RecordState r = ApplyInEveryOrder({a, b});
   EXPECT_EQ(Visible(r, "x"), "from-b");  // kB > kA
   EXPECT_EQ(FindCell(r, "x")->by().author(), kB);
@@ -173,8 +164,8 @@ TEST(MergeTest, CompareStampsIsHlcThenAuthor) {
 }
 
 TEST(MergeTest, PartialUpsertLeavesOtherCells) {
-  Step first{Up({{"x", S("x1")}, {"y", S("y1")}}), At(kA, 1, 100)};
-  Step second{Up({{"y", S("y2")}}), At(kA, 2, 200)};
+  Step first{Up({{"x", S("x1")}, {"y", S("y1")}}), OpAt(kA, 1, 100)};
+  Step second{Up({{"y", S("y2")}}), OpAt(kA, 2, 200)};
   v1::RecordState r = ApplyAll({first, second});
   EXPECT_EQ(Visible(r, "x"), "x1");
   EXPECT_EQ(Visible(r, "y"), "y2");
@@ -188,9 +179,9 @@ TEST(MergeTest, PartialUpsertLeavesOtherCells) {
 }
 
 TEST(MergeTest, DeleteBeatsOlderUpserts) {
-  Step up_a{Up({{"x", S("x1")}}), At(kA, 1, 100)};
-  Step up_b{Up({{"y", S("y1")}}), At(kB, 1, 150)};  // concurrent with the delete, older stamp
-  Step del{std::nullopt, At(kC, 1, 200, Vv({{kA, 1}}))};
+  Step up_a{Up({{"x", S("x1")}}), OpAt(kA, 1, 100)};
+  Step up_b{Up({{"y", S("y1")}}), OpAt(kB, 1, 150)};  // concurrent with the delete, older stamp
+  Step del{std::nullopt, OpAt(kC, 1, 200, Vv({{kA, 1}}))};
   v1::RecordState r = ApplyInEveryOrder({up_a, up_b, del});
   EXPECT_TRUE(r.deleted());
   EXPECT_FALSE(IsLive(r));
@@ -200,9 +191,9 @@ TEST(MergeTest, DeleteBeatsOlderUpserts) {
 }
 
 TEST(MergeTest, ConcurrentNewerUpsertBeatsDelete) {
-  Step up{Up({{"x", S("x1")}}), At(kA, 1, 100)};
-  Step del{std::nullopt, At(kC, 1, 200, Vv({{kA, 1}}))};
-  Step newer{Up({{"y", S("y1")}}), At(kB, 1, 300, Vv({{kA, 1}}))};  // did not see the delete
+  Step up{Up({{"x", S("x1")}}), OpAt(kA, 1, 100)};
+  Step del{std::nullopt, OpAt(kC, 1, 200, Vv({{kA, 1}}))};
+  Step newer{Up({{"y", S("y1")}}), OpAt(kB, 1, 300, Vv({{kA, 1}}))};  // did not see the delete
   v1::RecordState r = ApplyInEveryOrder({up, del, newer});
   EXPECT_FALSE(r.deleted());
   EXPECT_TRUE(IsLive(r));
@@ -211,9 +202,9 @@ TEST(MergeTest, ConcurrentNewerUpsertBeatsDelete) {
 }
 
 TEST(MergeTest, ReupsertAfterDeleteShowsOnlyTheNewCells) {
-  Step up{Up({{"x", S("x1")}, {"y", S("y1")}}), At(kA, 1, 100)};
-  Step del{std::nullopt, At(kA, 2, 200)};
-  Step again{Up({{"y", S("y3")}}), At(kA, 3, 300)};
+  Step up{Up({{"x", S("x1")}, {"y", S("y1")}}), OpAt(kA, 1, 100)};
+  Step del{std::nullopt, OpAt(kA, 2, 200)};
+  Step again{Up({{"y", S("y3")}}), OpAt(kA, 3, 300)};
   v1::RecordState r = ApplyAll({up, del});
   EXPECT_TRUE(r.deleted());
   r = ApplyAll({up, del, again});
@@ -226,8 +217,8 @@ TEST(MergeTest, ReupsertAfterDeleteShowsOnlyTheNewCells) {
 }
 
 TEST(MergeTest, ConcurrentWritesToOneCellListOneConflict) {
-  Step a{Up({{"x", S("from-a")}}), At(kA, 1, 100)};
-  Step b{Up({{"x", S("from-b")}}), At(kB, 1, 200)};
+  Step a{Up({{"x", S("from-a")}}), OpAt(kA, 1, 100)};
+  Step b{Up({{"x", S("from-b")}}), OpAt(kB, 1, 200)};
   v1::RecordState r = ApplyInEveryOrder({a, b});
   EXPECT_EQ(Visible(r, "x"), "from-b");
   EXPECT_EQ(ConflictValues(r, "x"), std::vector<std::string>{"from-a"});
@@ -239,10 +230,10 @@ TEST(MergeTest, ConcurrentWritesToOneCellListOneConflict) {
 }
 
 TEST(MergeTest, ACausallyLaterWriteClearsTheConflict) {
-  Step a{Up({{"x", S("from-a")}}), At(kA, 1, 100)};
-  Step b{Up({{"x", S("from-b")}}), At(kB, 1, 200)};
+  Step a{Up({{"x", S("from-a")}}), OpAt(kA, 1, 100)};
+  Step b{Up({{"x", S("from-b")}}), OpAt(kB, 1, 200)};
   // C saw both and resolves the cell.
-  Step c{Up({{"x", S("resolved")}}), At(kC, 1, 300, Vv({{kA, 1}, {kB, 1}}))};
+  Step c{Up({{"x", S("resolved")}}), OpAt(kC, 1, 300, Vv({{kA, 1}, {kB, 1}}))};
   v1::RecordState r = ApplyInEveryOrder({a, b, c});
   EXPECT_EQ(Visible(r, "x"), "resolved");
   EXPECT_TRUE(ConflictValues(r, "x").empty());
@@ -250,31 +241,31 @@ TEST(MergeTest, ACausallyLaterWriteClearsTheConflict) {
 }
 
 TEST(MergeTest, AWriteThatSawOnlyOneSideKeepsTheOtherAsConflict) {
-  Step a{Up({{"x", S("from-a")}}), At(kA, 1, 100)};
-  Step b{Up({{"x", S("from-b")}}), At(kB, 1, 200)};
-  Step c{Up({{"x", S("from-c")}}), At(kC, 1, 300, Vv({{kB, 1}}))};  // saw B only
+  Step a{Up({{"x", S("from-a")}}), OpAt(kA, 1, 100)};
+  Step b{Up({{"x", S("from-b")}}), OpAt(kB, 1, 200)};
+  Step c{Up({{"x", S("from-c")}}), OpAt(kC, 1, 300, Vv({{kB, 1}}))};  // saw B only
   v1::RecordState r = ApplyInEveryOrder({a, b, c});
   EXPECT_EQ(Visible(r, "x"), "from-c");
   EXPECT_EQ(ConflictValues(r, "x"), std::vector<std::string>{"from-a"});
 }
 
 TEST(MergeTest, AWriteToAnotherCellDoesNotClearAConflict) {
-  Step a{Up({{"x", S("from-a")}}), At(kA, 1, 100)};
-  Step b{Up({{"x", S("from-b")}}), At(kB, 1, 200)};
-  Step c{Up({{"y", S("other")}}), At(kC, 1, 300, Vv({{kA, 1}, {kB, 1}}))};
+  Step a{Up({{"x", S("from-a")}}), OpAt(kA, 1, 100)};
+  Step b{Up({{"x", S("from-b")}}), OpAt(kB, 1, 200)};
+  Step c{Up({{"y", S("other")}}), OpAt(kC, 1, 300, Vv({{kA, 1}, {kB, 1}}))};
   v1::RecordState r = ApplyInEveryOrder({a, b, c});
   EXPECT_EQ(ConflictValues(r, "x"), std::vector<std::string>{"from-a"});
   EXPECT_TRUE(ConflictValues(r, "y").empty());
 }
 
 TEST(MergeTest, SameValueConcurrentWritesAreNotConflicts) {
-  Step a{Up({{"x", S("same")}}), At(kA, 1, 100)};
-  Step b{Up({{"x", S("same")}}), At(kB, 1, 200)};
+  Step a{Up({{"x", S("same")}}), OpAt(kA, 1, 100)};
+  Step b{Up({{"x", S("same")}}), OpAt(kB, 1, 200)};
   v1::RecordState r = ApplyInEveryOrder({a, b});
   EXPECT_EQ(Visible(r, "x"), "same");
   EXPECT_TRUE(ConflictValues(r, "x").empty());
   // A third, different value is one conflict; the duplicate winner is not.
-  Step c{Up({{"x", S("different")}}), At(kC, 1, 50)};
+  Step c{Up({{"x", S("different")}}), OpAt(kC, 1, 50)};
   r = ApplyInEveryOrder({a, b, c});
   EXPECT_EQ(Visible(r, "x"), "same");
   EXPECT_EQ(ConflictValues(r, "x"), std::vector<std::string>{"different"});
@@ -282,8 +273,8 @@ TEST(MergeTest, SameValueConcurrentWritesAreNotConflicts) {
 
 TEST(MergeTest, LaterOpOfOneCommitWins) {
   // Two ops of commit (A, 1): same stamp, op 1 follows op 0.
-  Step op0{Up({{"x", S("first")}, {"y", S("y0")}}), At(kA, 1, 100, {}, 0)};
-  Step op1{Up({{"x", S("second")}}), At(kA, 1, 100, {}, 1)};
+  Step op0{Up({{"x", S("first")}, {"y", S("y0")}}), OpAt(kA, 1, 100, {}, 0)};
+  Step op1{Up({{"x", S("second")}}), OpAt(kA, 1, 100, {}, 1)};
   v1::RecordState r = ApplyAll({op0, op1});
   EXPECT_EQ(Visible(r, "x"), "second");
   EXPECT_EQ(Visible(r, "y"), "y0");
@@ -296,8 +287,8 @@ TEST(MergeTest, LaterOpOfOneCommitWins) {
 // stamps; the op index decides (the later op wins). Regression: comparing
 // stamps alone left Upsert-then-Delete live.
 TEST(MergeTest, UpsertThenDeleteInOneCommitDeletesTheRecord) {
-  Step up{Up({{"x", S("x1")}}), At(kA, 1, 100, {}, 0)};
-  Step del{std::nullopt, At(kA, 1, 100, {}, 1)};
+  Step up{Up({{"x", S("x1")}}), OpAt(kA, 1, 100, {}, 0)};
+  Step del{std::nullopt, OpAt(kA, 1, 100, {}, 1)};
   v1::RecordState r = ApplyAll({up, del});
   EXPECT_TRUE(r.deleted()) << "the delete is the later op of the commit";
   EXPECT_FALSE(IsLive(r));
@@ -307,9 +298,9 @@ TEST(MergeTest, UpsertThenDeleteInOneCommitDeletesTheRecord) {
 // Regression: Delete-then-Upsert in one commit left the record live but hid
 // the upserted cells (cell stamp == delete stamp was treated as "not newer").
 TEST(MergeTest, DeleteThenUpsertInOneCommitShowsTheNewCells) {
-  Step old{Up({{"x", S("x0")}, {"y", S("y0")}}), At(kA, 1, 100)};
-  Step del{std::nullopt, At(kA, 2, 200, {}, 0)};
-  Step up{Up({{"y", S("y2")}}), At(kA, 2, 200, {}, 1)};
+  Step old{Up({{"x", S("x0")}, {"y", S("y0")}}), OpAt(kA, 1, 100)};
+  Step del{std::nullopt, OpAt(kA, 2, 200, {}, 0)};
+  Step up{Up({{"y", S("y2")}}), OpAt(kA, 2, 200, {}, 1)};
   v1::RecordState r = ApplyAll({old, del, up});
   EXPECT_FALSE(r.deleted());
   EXPECT_TRUE(IsLive(r));
@@ -318,10 +309,10 @@ TEST(MergeTest, DeleteThenUpsertInOneCommitShowsTheNewCells) {
 }
 
 TEST(MergeTest, DeleteFollowingConcurrentWritesClearsTheirConflict) {
-  Step a{Up({{"x", S("from-a")}}), At(kA, 1, 100)};
-  Step b{Up({{"x", S("from-b")}}), At(kB, 1, 200)};
-  Step del{std::nullopt, At(kC, 1, 300, Vv({{kA, 1}, {kB, 1}}))};
-  Step again{Up({{"x", S("new")}}), At(kC, 2, 400, Vv({{kA, 1}, {kB, 1}}))};
+  Step a{Up({{"x", S("from-a")}}), OpAt(kA, 1, 100)};
+  Step b{Up({{"x", S("from-b")}}), OpAt(kB, 1, 200)};
+  Step del{std::nullopt, OpAt(kC, 1, 300, Vv({{kA, 1}, {kB, 1}}))};
+  Step again{Up({{"x", S("new")}}), OpAt(kC, 2, 400, Vv({{kA, 1}, {kB, 1}}))};
   v1::RecordState r = ApplyInEveryOrder({a, b, del, again});
   EXPECT_EQ(Visible(r, "x"), "new");
   EXPECT_TRUE(ConflictValues(r, "x").empty());
@@ -330,12 +321,12 @@ TEST(MergeTest, DeleteFollowingConcurrentWritesClearsTheirConflict) {
 TEST(MergeTest, ManyOpsGiveTheSameBytesInEveryCausalOrder) {
   // Three authors, overlapping cells, a delete and a resolution: 6! orders.
   std::vector<Step> steps = {
-      {Up({{"x", S("a1")}, {"y", I(1)}}), At(kA, 1, 100)},
-      {Up({{"x", S("b1")}}), At(kB, 1, 110)},
-      {Up({{"y", I(2)}, {"z", S("b2")}}), At(kB, 2, 120)},
-      {std::nullopt, At(kC, 1, 130, Vv({{kA, 1}}))},
-      {Up({{"z", S("c2")}}), At(kC, 2, 140, Vv({{kA, 1}}))},
-      {Up({{"x", S("a2")}}), At(kA, 2, 150, Vv({{kB, 2}}))},
+      {Up({{"x", S("a1")}, {"y", I(1)}}), OpAt(kA, 1, 100)},
+      {Up({{"x", S("b1")}}), OpAt(kB, 1, 110)},
+      {Up({{"y", I(2)}, {"z", S("b2")}}), OpAt(kB, 2, 120)},
+      {std::nullopt, OpAt(kC, 1, 130, Vv({{kA, 1}}))},
+      {Up({{"z", S("c2")}}), OpAt(kC, 2, 140, Vv({{kA, 1}}))},
+      {Up({{"x", S("a2")}}), OpAt(kA, 2, 150, Vv({{kB, 2}}))},
   };
   v1::RecordState r = ApplyInEveryOrder(steps);
   EXPECT_TRUE(IsLive(r));
@@ -348,9 +339,9 @@ TEST(MergeTest, ManyOpsGiveTheSameBytesInEveryCausalOrder) {
 
 TEST(MergeTest, CellVisibleAgreesWithViewCell) {
   v1::RecordState r;
-  ApplyUpsert(&r, Up({{"x", S("old")}}), At(kA, 1, 100));
-  ApplyDelete(&r, At(kA, 2, 200));
-  ApplyUpsert(&r, Up({{"y", S("new")}}), At(kA, 3, 300));
+  ApplyUpsert(&r, Up({{"x", S("old")}}), OpAt(kA, 1, 100));
+  ApplyDelete(&r, OpAt(kA, 2, 200));
+  ApplyUpsert(&r, Up({{"y", S("new")}}), OpAt(kA, 3, 300));
   const v1::CellState* x = FindCell(r, "x");
   const v1::CellState* y = FindCell(r, "y");
   ASSERT_NE(x, nullptr);

@@ -91,6 +91,20 @@ inline std::unique_ptr<Node> InitNode(const std::string& dir, const std::string&
 
 // ---- values and ops ----
 
+// An op's point in the causal order. deps carry the author's own previous
+// seq, as real commits do.
+inline OpPoint OpAt(const std::string& author, uint64_t seq, uint64_t hlc, VersionVector deps = {},
+                    uint32_t index = 0) {
+  OpPoint p;
+  p.author = author;
+  p.seq = seq;
+  p.hlc = hlc;
+  p.index = index;
+  if (seq > 1 && deps.Get(author) == 0) deps.Set(author, seq - 1);
+  p.deps = std::move(deps);
+  return p;
+}
+
 inline v1::Value Int(int64_t v) {
   v1::Value x;
   x.set_integer_value(v);
