@@ -2,9 +2,10 @@
 // records were last written by the record's last upsert and have that one
 // write as their whole frontier (every row of a fresh import, every cell an
 // update rewrote). Stored in full, such a cell repeats its value, the op's
-// provenance twice and the op's commit deps: ~1.4 KB of a 7-column row's
-// ~1.6 KB written. The stored form keeps the provenance and deps once per
-// record and marks those cells `from_last_upsert`.
+// provenance twice (two 32-byte authors) and the commit's deps, per cell:
+// most of why a commit's WriteBatch was ~8x its signed bytes. The stored
+// form keeps the provenance and deps once per record and marks those cells
+// `from_last_upsert`.
 //
 // The stored form is a pure function of the state (DESIGN §4: the digest
 // hashes the stored bytes, so every node must store the same bytes for the
