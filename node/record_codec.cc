@@ -29,16 +29,22 @@ bool SameDeps(const google::protobuf::RepeatedPtrField<v1::VersionEntry>& a,
 bool SameValue(const v1::Value& a, const v1::Value& b) {
   if (a.kind_case() != b.kind_case() || a.lexical() != b.lexical()) return false;
   switch (a.kind_case()) {
-    case v1::Value::kStringValue: return a.string_value() == b.string_value();
-    case v1::Value::kIntegerValue: return a.integer_value() == b.integer_value();
+    case v1::Value::kStringValue:
+      return a.string_value() == b.string_value();
+    case v1::Value::kIntegerValue:
+      return a.integer_value() == b.integer_value();
     case v1::Value::kNumberValue: {
       double x = a.number_value(), y = b.number_value();
       return std::memcmp(&x, &y, sizeof x) == 0;
     }
-    case v1::Value::kBooleanValue: return a.boolean_value() == b.boolean_value();
-    case v1::Value::kDateValue: return a.date_value() == b.date_value();
-    case v1::Value::kDatetimeValue: return a.datetime_value() == b.datetime_value();
-    case v1::Value::KIND_NOT_SET: return true;
+    case v1::Value::kBooleanValue:
+      return a.boolean_value() == b.boolean_value();
+    case v1::Value::kDateValue:
+      return a.date_value() == b.date_value();
+    case v1::Value::kDatetimeValue:
+      return a.datetime_value() == b.datetime_value();
+    case v1::Value::KIND_NOT_SET:
+      return true;
   }
   return false;
 }
@@ -47,7 +53,8 @@ bool SameValue(const v1::Value& a, const v1::Value& b) {
 // mark: the winner is the last upsert and the frontier is that write alone.
 bool WrittenByLastUpsertOnly(const v1::RecordState& record, const v1::CellState& cell) {
   if (!cell.has_by() || !cell.has_value() || cell.frontier_size() != 1) return false;
-  if (cell.op_index() != record.last_upsert_index() || !SameProvenance(cell.by(), record.last_upsert())) {
+  if (cell.op_index() != record.last_upsert_index() ||
+      !SameProvenance(cell.by(), record.last_upsert())) {
     return false;
   }
   const v1::CellWrite& w = cell.frontier(0);
@@ -109,8 +116,9 @@ Status MigrateRecordsToStoredForm(storage::Db& db) {
   if (got.ok() && format == kStoredForm) return Status::Ok();
   if (!got.ok() && !got.IsNotFound()) return got;
   if (got.ok()) {
-    return Status::FailedPrecondition("records are in form " + format + ", which this build does not know (" +
-                                      std::string(kStoredForm) + "): a newer Kongsi wrote this data dir");
+    return Status::FailedPrecondition(
+        "records are in form " + format + ", which this build does not know (" +
+        std::string(kStoredForm) + "): a newer Kongsi wrote this data dir");
   }
   storage::WriteBatch batch(db);
   v1::RecordState state;

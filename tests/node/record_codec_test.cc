@@ -69,7 +69,8 @@ TEST(RecordCodecTest, EveryShapeOfStateRoundTrips) {
       {{Row({{"x", Int(1)}}), OpAt(kA, 1, 10)}, {Row({{"x", Int(2)}}), OpAt(kB, 1, 11)}},
       {{Row({{"x", Int(1)}}), OpAt(kA, 1, 10)},
        {Row({{"x", Int(5)}, {"z", Str("z")}}), OpAt(kB, 1, 30, seen_a)}},
-      {{Row({{"x", Int(1)}}), OpAt(kA, 1, 10, {}, 0)}, {Row({{"y", Int(2)}}), OpAt(kA, 1, 10, {}, 1)}},
+      {{Row({{"x", Int(1)}}), OpAt(kA, 1, 10, {}, 0)},
+       {Row({{"y", Int(2)}}), OpAt(kA, 1, 10, {}, 1)}},
   };
   for (const auto& history : histories) {
     v1::RecordState r;
@@ -129,7 +130,8 @@ TEST(RecordCodecTest, AFullFormDataDirIsMigratedToTheSameBytesAndDigest) {
     coll = *created;
     std::vector<v1::Op> ops{testing::CreateDatasetOp("t", testing::TestSchema())};
     for (int k = 0; k < 50; ++k) {
-      ops.push_back(testing::UpsertOp("t", {Int(k)}, {{"a", Str("row " + std::to_string(k))}, {"b", Int(k)}}));
+      ops.push_back(testing::UpsertOp("t", {Int(k)},
+                                      {{"a", Str("row " + std::to_string(k))}, {"b", Int(k)}}));
     }
     ASSERT_TRUE(node->CommitOps(coll, std::move(ops), "rows").ok());
     std::vector<v1::Op> later{testing::UpsertOp("t", {Int(3)}, {{"a", Str("renamed")}}),
