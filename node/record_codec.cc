@@ -1,6 +1,6 @@
 #include "node/record_codec.h"
 
-#include <cstring>
+#include "node/value_text.h"
 
 namespace kongsi::node {
 namespace {
@@ -23,30 +23,6 @@ bool SameDeps(const google::protobuf::RepeatedPtrField<v1::VersionEntry>& a,
     if (a[i].seq() != b[i].seq() || a[i].author() != b[i].author()) return false;
   }
   return true;
-}
-
-// Equal as their serialized bytes are (a double by its bits).
-bool SameValue(const v1::Value& a, const v1::Value& b) {
-  if (a.kind_case() != b.kind_case() || a.lexical() != b.lexical()) return false;
-  switch (a.kind_case()) {
-    case v1::Value::kStringValue:
-      return a.string_value() == b.string_value();
-    case v1::Value::kIntegerValue:
-      return a.integer_value() == b.integer_value();
-    case v1::Value::kNumberValue: {
-      double x = a.number_value(), y = b.number_value();
-      return std::memcmp(&x, &y, sizeof x) == 0;
-    }
-    case v1::Value::kBooleanValue:
-      return a.boolean_value() == b.boolean_value();
-    case v1::Value::kDateValue:
-      return a.date_value() == b.date_value();
-    case v1::Value::kDatetimeValue:
-      return a.datetime_value() == b.datetime_value();
-    case v1::Value::KIND_NOT_SET:
-      return true;
-  }
-  return false;
 }
 
 // True when `cell` is exactly what Decode rebuilds from a from_last_upsert
