@@ -6,6 +6,7 @@
 // Iterator are not shared between threads.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -123,6 +124,9 @@ class Db {
              const Snapshot* snapshot = nullptr) const;
   // Applies every op of `batch` atomically. `sync` waits for the WAL fsync.
   Status Write(WriteBatch& batch, bool sync = true);
+  // How many Writes since open waited for the WAL fsync (tests check which
+  // writes must be durable before they return, and that others do not wait).
+  uint64_t SyncedWrites() const { return synced_writes_.load(std::memory_order_relaxed); }
   std::unique_ptr<Iterator> NewIterator(Family f, std::string_view lower = {},
                                         std::string_view upper = {},
                                         const Snapshot* snapshot = nullptr) const;
@@ -141,6 +145,7 @@ class Db {
   Db() = default;
   rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* handles_[static_cast<int>(Family::kCount)] = {};
+  std::atomic<uint64_t> synced_writes_{0};
 };
 
 // The smallest key greater than every key with prefix `p` ("" if none).
