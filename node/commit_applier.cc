@@ -479,7 +479,7 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
   batch.Put(storage::Family::kCollections, keys::Collection(coll), scratch.info.SerializeAsString());
   if (staged_key) batch.Delete(storage::Family::kStaging, *staged_key);
 
-  KONGSI_RETURN_IF_ERROR(node_.db_->Write(batch, /*sync=*/true));
+  KONGSI_RETURN_IF_ERROR(node_.db_->Write(batch, /*sync=*/durability_ == Durability::kFsync));
 
   scratch.vv.Set(c.author(), c.seq());
   scratch.last_hlc[c.author()] = c.hlc();

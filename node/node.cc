@@ -318,11 +318,12 @@ Result<std::vector<AppliedCommit>> Node::ApplyStaged(const std::string& import_i
         KONGSI_RETURN_IF_ERROR(it->status());
         storage::WriteBatch b(*db_);
         b.Delete(storage::Family::kStaging, StagingComplete(import_id));
-        failure = db_->Write(b);
+        failure = db_->Write(b);  // fsynced, and with it every commit of the chain
         break;
       }
       after = std::string(it->key());
-      auto out = CommitApplier(*this).Apply(it->value(), &after, {}, /*refuse_invalid=*/true);
+      auto out = CommitApplier(*this, Durability::kLog)
+                     .Apply(it->value(), &after, {}, /*refuse_invalid=*/true);
       if (out.status != ReceiveStatus::kApplied) {
         failure = Status::Internal("staged commit not applied: " + out.reason);
         break;
@@ -363,7 +364,8 @@ ReceiveOutcome Node::Receive(std::string_view signed_bytes, std::string_view exp
 
 ReceiveOutcome Node::ReceiveLocked(std::string_view signed_bytes, bool from_pending,
                                    std::string_view expect_collection) {
-  ReceiveOutcome out = CommitApplier(*this).Apply(signed_bytes, nullptr, expect_collection);
+  ReceiveOutcome out =
+      CommitApplier(*this, Durability::kLog).Apply(signed_bytes, nullptr, expect_collection);
   if (out.status == ReceiveStatus::kPending && !from_pending) {
     v1::SignedCommit sc;
     v1::Commit c;
