@@ -222,7 +222,11 @@ class HttpSession : public HttpSessionBase,
     upload_.emplace(header_->ToBodyParser());
     upload_->body_limit(limit);
     beast::error_code ec;
-    upload_->get().body().open(spool_->path().c_str(), beast::file_mode::write, ec);
+    // write_existing: the spool file exists, empty. `write` would reopen it
+    // with O_TRUNC, and ext4 then starts writeback of a truncated file when
+    // it is closed: a disk write per upload (ahead of the commit's own
+    // flush) for a file deleted right after the publish.
+    upload_->get().body().open(spool_->path().c_str(), beast::file_mode::write_existing, ec);
     if (ec)
       return SendError(ApiError::FromStatus(Status::IoError(spool_->path() + ": " + ec.message())),
                        true);
