@@ -60,6 +60,10 @@ def rows(f):
     rss_flat = None
     if f.get("rss_mb_100k") is not None and f.get("rss_mb_1m") is not None:
         rss_flat = f["rss_mb_1m"] <= 200 and f["rss_mb_1m"] <= 1.5 * f["rss_mb_100k"]
+    incremental_ok = None
+    if all(f.get(k) is not None for k in ("incremental_p50_ms", "incremental_p99_ms", "incremental_bytes")):
+        incremental_ok = (f["incremental_p50_ms"] <= 5 and f["incremental_p99_ms"] <= 20
+                          and f["incremental_bytes"] <= 1024)
     return [
         ("1 raw RocksDB ingest (limit)", _num(f.get("raw_ingest_rows_per_s"), " rows/s"),
          f"{n:,} rows" if n else "", "", ""),
@@ -74,7 +78,8 @@ def rows(f):
          _verdict(_check(f, "sync_ratio", lambda v: v >= 0.4))),
         ("4 incremental change p50 / p99",
          f"{_num(f.get('incremental_p50_ms'), ' ms', 1)} / {_num(f.get('incremental_p99_ms'), ' ms', 1)}",
-         _num(f.get("incremental_bytes"), " B on the wire per change"), "", ""),
+         _num(f.get("incremental_bytes"), " B on the wire per change"),
+         "<= 5 ms / <= 20 ms, <= 1 KB", _verdict(incremental_ok)),
         ("5 re-publish unchanged file", f"{_num(f.get('republish_ops'))} ops, "
          f"{_num(f.get('republish_s'), ' s', 2)}",
          f"{_num(f.get('republish_speedup'), 'x', 1)} faster than import", "0 ops, >= 5x",
