@@ -93,6 +93,34 @@ std::set<std::string> OrgsToRejudge(const Acl& before, const Acl& after) {
   }
   return orgs;
 }
+
+// A record a commit touches, held in the form that is cheapest to get to
+// its stored bytes: a record the commit creates with one upsert (every row of
+// an import or an initial sync) is built in the stored form directly.
+enum class Form { kFull, kNew, kStored };  // kNew: absent, nothing applied yet
+struct Touched {
+  v1::RecordState* rec;
+  Form form = Form::kFull;
+};
+
+Status ApplyRecordOp(const v1::Op& op, const OpPoint& at, Touched* t) {
+  if (t->form == Form::kNew) {
+    t->form = Form::kFull;
+    if (op.has_upsert() && EncodeFirstUpsert(op.upsert(), at, t->rec)) {
+      t->form = Form::kStored;
+      return Status::Ok();
+    }
+  } else if (t->form == Form::kStored) {  // touched again by the same commit
+    KONGSI_RETURN_IF_ERROR(ExpandStoredForm(t->rec));
+    t->form = Form::kFull;
+  }
+  if (op.has_upsert()) {
+    ApplyUpsert(t->rec, op.upsert(), at);
+  } else {
+    ApplyDelete(t->rec, op.delete_(), at);
+  }
+  return Status::Ok();
+}
 }  // namespace
 
 std::string CollectionIdFor(std::string_view author, std::string_view nonce) {
@@ -389,19 +417,19 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
   // Every touched record by key: the revalidation's, and those read here,
   // which live on an arena: one commit's thousands of states are freed at once
   // instead of field by field (that was ~15% of an import's time).
-  std::map<std::string_view, v1::RecordState*> touched;
-  for (auto& [key, rec] : records) touched.emplace(key, &rec);
+  std::map<std::string_view, Touched> touched;
+  for (auto& [key, rec] : records) touched.emplace(key, Touched{&rec});
   google::protobuf::Arena arena(LargeArenaBlocks());
   std::string bytes;
   for (const auto& key : to_load) {
     auto* rec = google::protobuf::Arena::CreateMessage<v1::RecordState>(&arena);
-    touched.emplace_hint(touched.end(), key, rec);
     auto s = node_.db_->Get(storage::Family::kRecords, key, &bytes);
     if (s.ok()) {
       KONGSI_RETURN_IF_ERROR(DecodeRecordState(bytes, rec));
     } else if (!s.IsNotFound()) {
       return s;
     }
+    touched.emplace_hint(touched.end(), key, Touched{rec, s.ok() ? Form::kFull : Form::kNew});
   }
 
   // One point and one provenance for the whole commit; only the op index
@@ -421,14 +449,7 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
       const std::string& rkey = record_keys[i];
       // An invalid commit's ops are kept (history, and a later verdict may
       // count them) but change nothing.
-      if (verdict.valid) {
-        v1::RecordState* rec = touched.at(rkey);
-        if (op.has_upsert()) {
-          ApplyUpsert(rec, op.upsert(), at);
-        } else {
-          ApplyDelete(rec, op.delete_(), at);
-        }
-      }
+      if (verdict.valid) KONGSI_RETURN_IF_ERROR(ApplyRecordOp(op, at, &touched.at(rkey)));
       rop.set_op_index(static_cast<uint32_t>(i));
       batch.Put(storage::Family::kRecordOps, keys::RecordOp(rkey, c.author(), c.seq(), i),
                 SerializeRecordOp(rop, op, &rop_bytes));
@@ -464,12 +485,16 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
     }
     KONGSI_RETURN_IF_ERROR(RecomputeTag(*node_.db_, coll, name, extra, revalidation->facts(), &batch));
   }
-  for (const auto& [rkey, rec] : touched) {
+  for (const auto& [rkey, t] : touched) {
     // A record only invalid commits touched does not exist.
-    if (!rec->has_last_upsert() && !rec->has_last_delete()) {
+    if (!t.rec->has_last_upsert() && !t.rec->has_last_delete()) {
       batch.Delete(storage::Family::kRecords, rkey);
+    } else if (t.form == Form::kStored) {
+      bytes.clear();
+      t.rec->AppendToString(&bytes);
+      batch.Put(storage::Family::kRecords, rkey, bytes);
     } else {
-      EncodeRecordState(rec, &bytes);  // the states are dropped after this batch
+      EncodeRecordState(t.rec, &bytes);  // the states are dropped after this batch
       batch.Put(storage::Family::kRecords, rkey, bytes);
     }
   }

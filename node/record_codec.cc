@@ -1,5 +1,8 @@
 #include "node/record_codec.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "node/value_text.h"
 
 namespace kongsi::node {
@@ -63,10 +66,36 @@ void EncodeRecordState(v1::RecordState* state, std::string* out) {
   state->AppendToString(out);
 }
 
-Status DecodeRecordState(std::string_view bytes, v1::RecordState* state) {
-  if (!state->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return Status::Corruption("record state does not decode");
+bool EncodeFirstUpsert(const v1::Upsert& op, const OpPoint& at, v1::RecordState* state) {
+  // Cells in field order, as ApplyUpsert keeps them.
+  std::vector<const v1::Cell*> cells;
+  cells.reserve(op.cells_size());
+  for (const v1::Cell& cell : op.cells()) cells.push_back(&cell);
+  std::sort(cells.begin(), cells.end(),
+            [](const v1::Cell* a, const v1::Cell* b) { return a->field() < b->field(); });
+  for (size_t i = 1; i < cells.size(); ++i) {
+    // A field twice leaves two frontier writes, which the encoder keeps in full.
+    if (cells[i - 1]->field() == cells[i]->field()) return false;
   }
+  v1::Provenance* by = state->mutable_last_upsert();
+  by->set_author(at.author);
+  by->set_seq(at.seq);
+  by->set_hlc(at.hlc);
+  state->set_last_upsert_index(at.index);
+  *state->mutable_key() = op.key();
+  // The encoder moves the deps up from the first compacted cell: none, none.
+  if (!cells.empty()) at.deps.ToProto(state->mutable_last_upsert_deps());
+  state->mutable_cells()->Reserve(static_cast<int>(cells.size()));
+  for (const v1::Cell* cell : cells) {
+    v1::CellState* c = state->add_cells();
+    c->set_field(cell->field());
+    *c->mutable_value() = cell->value();
+    c->set_from_last_upsert(true);
+  }
+  return true;
+}
+
+Status ExpandStoredForm(v1::RecordState* state) {
   for (v1::CellState& cell : *state->mutable_cells()) {
     if (!cell.from_last_upsert()) continue;
     if (!state->has_last_upsert()) {
@@ -84,6 +113,13 @@ Status DecodeRecordState(std::string_view bytes, v1::RecordState* state) {
   }
   state->clear_last_upsert_deps();
   return Status::Ok();
+}
+
+Status DecodeRecordState(std::string_view bytes, v1::RecordState* state) {
+  if (!state->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return Status::Corruption("record state does not decode");
+  }
+  return ExpandStoredForm(state);
 }
 
 Status MigrateRecordsToStoredForm(storage::Db& db) {

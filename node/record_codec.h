@@ -16,7 +16,9 @@
 #include <string>
 #include <string_view>
 
+#include "kongsi/v1/commit.pb.h"
 #include "kongsi/v1/state.pb.h"
+#include "node/acl.h"
 #include "storage/db.h"
 
 namespace kongsi::node {
@@ -24,6 +26,17 @@ namespace kongsi::node {
 // Rewrites `state` into its stored form (in place: callers encode a state
 // they are about to drop) and returns its bytes in *out.
 void EncodeRecordState(v1::RecordState* state, std::string* out);
+
+// Sets the empty `state` to the stored form of the record that upsert `op`
+// (at `at`) creates: what ApplyUpsert on an empty state followed by
+// EncodeRecordState leaves, built without the full form's per-cell
+// provenance, frontier and deps copies (most of applying a fresh import or
+// an initial sync). False, `state` untouched, for an op whose result the
+// encoder would not fully compact (a field twice): that takes ApplyUpsert.
+bool EncodeFirstUpsert(const v1::Upsert& op, const OpPoint& at, v1::RecordState* state);
+
+// The full form of a state held in the stored form, in place.
+Status ExpandStoredForm(v1::RecordState* state);
 
 // Parses stored bytes into the full form. Either form decodes, so records
 // written before the compact form existed read the same.

@@ -3,6 +3,7 @@
 // dir written in the full form is migrated to the same bytes and digest.
 #include "node/record_codec.h"
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,48 @@ TEST(RecordCodecTest, EveryShapeOfStateRoundTrips) {
   }
 }
 
+// EncodeFirstUpsert must store exactly what the merge and the encoder store
+// (the digest hashes these bytes): the same bytes for every row it takes,
+// and it must take the rows of an ordinary import.
+TEST(RecordCodecTest, AFirstUpsertBuiltDirectlyIsStoredAsTheMergeStoresIt) {
+  VersionVector deps;
+  deps.Set(kB, 4);
+  deps.Set(kA, 2);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  struct Case {
+    std::vector<std::pair<std::string, v1::Value>> cells;
+    bool direct;  // whether EncodeFirstUpsert takes it
+  };
+  std::vector<Case> cases = {
+      {{{"amount", Num(12.5)}, {"name", Str("Acme Ltd, a supplier with a long name")},
+        {"note", Null()}},
+       true},
+      {{{"z", Int(1)}, {"a", Int(2)}, {"m", Str("")}}, true},  // out of field order
+      {{}, true},                                           // a key alone: no deps stored
+      {{{"x", Int(1)}, {"x", Int(2)}}, false},              // a field twice
+      {{{"x", Num(nan)}}, true},  // SameValue orders NaN like any number: compacted too
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const v1::Upsert row = Row(cases[i].cells);
+    const OpPoint at = OpAt(kA, 3, 100, deps, 7);
+    v1::RecordState merged;
+    ApplyUpsert(&merged, row, at);
+    const v1::RecordState full = merged;
+    std::string want;
+    EncodeRecordState(&merged, &want);
+
+    v1::RecordState direct;
+    ASSERT_EQ(EncodeFirstUpsert(row, at, &direct), cases[i].direct) << "case " << i;
+    if (!cases[i].direct) {
+      EXPECT_EQ(direct.ByteSizeLong(), 0u) << "case " << i << ": refused, the state stays empty";
+      continue;
+    }
+    EXPECT_EQ(direct.SerializeAsString(), want) << "case " << i;
+    ASSERT_TRUE(ExpandStoredForm(&direct).ok());
+    EXPECT_EQ(direct.SerializeAsString(), full.SerializeAsString()) << "case " << i;
+  }
+}
+
 TEST(RecordCodecTest, ACellThatNamesAMissingUpsertIsCorruption) {
   v1::RecordState r;
   auto* cell = r.add_cells();
@@ -147,6 +190,38 @@ TEST(RecordCodecTest, AFullFormDataDirIsMigratedToTheSameBytesAndDigest) {
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
   EXPECT_EQ(StoredRecords((*reopened)->db()), stored);
   EXPECT_EQ(testing::DigestOf(**reopened, coll), digest);
+}
+
+// The applier builds a record one commit creates in the stored form
+// directly (EncodeFirstUpsert); records the same commit touches again must
+// still end as the merge says, in the one canonical stored form.
+TEST(RecordCodecTest, NewRecordsACommitTouchesTwiceAreStoredAsTheMergeSays) {
+  testing::TempDir tmp;
+  auto node = testing::InitNode(tmp.Sub("n"), "Watchdog");
+  ASSERT_NE(node, nullptr);
+  auto coll = node->CreateCollection("budgets", "");
+  ASSERT_TRUE(coll.ok()) << coll.status().ToString();
+  std::vector<v1::Op> ops{
+      testing::CreateDatasetOp("t", testing::TestSchema()),
+      testing::UpsertOp("t", {Int(1)}, {{"a", Str("first")}, {"b", Int(1)}}),
+      testing::UpsertOp("t", {Int(1)}, {{"a", Str("second")}}),  // same commit, later op wins
+      testing::UpsertOp("t", {Int(2)}, {{"a", Str("gone")}}),
+      testing::DeleteOp("t", {Int(2)}),
+      testing::DeleteOp("t", {Int(3)}),  // a delete of a record never written
+      testing::UpsertOp("t", {Int(4)}, {{"a", Str("once")}}),
+  };
+  ASSERT_TRUE(node->CommitOps(*coll, std::move(ops), "rows").ok());
+  EXPECT_EQ(testing::ScanVisible(*node, *coll, "t"),
+            (testing::VisibleTable{{"1", {{"a", "second"}, {"b", "1"}}}, {"4", {{"a", "once"}}}}));
+  std::vector<std::string> stored = StoredRecords(node->db());
+  EXPECT_EQ(stored.size(), 4u);  // 2 and 3 are kept as deleted records
+  for (const std::string& bytes : stored) {
+    v1::RecordState state;
+    ASSERT_TRUE(DecodeRecordState(bytes, &state).ok());
+    std::string again;
+    EncodeRecordState(&state, &again);
+    EXPECT_EQ(again, bytes);
+  }
 }
 
 TEST(RecordCodecTest, ADataDirFromANewerFormIsRefused) {
