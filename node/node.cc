@@ -305,15 +305,18 @@ Result<std::vector<AppliedCommit>> Node::ApplyStaged(const std::string& import_i
   std::vector<AppliedCommit> applied;
   Status failure;
   std::string after;  // staging key of the last commit applied
+  const std::string prefix = StagingPrefix(import_id);
+  const std::string end = storage::PrefixSuccessor(prefix);
   while (failure.ok()) {
     std::vector<AppliedCommit> one;  // Notify's shape
     {
       std::lock_guard lock(mu_);
-      auto it = db_->NewPrefixIterator(storage::Family::kStaging, StagingPrefix(import_id));
-      if (!after.empty()) {
-        it->Seek(after);
-        if (it->Valid() && it->key() == after) it->Next();
-      }
+      // From just past the last commit applied: a scan from the prefix would
+      // step over the tombstone of every commit applied so far, which made
+      // this loop quadratic (~8% of a 1M-row import).
+      const std::string from = after.empty() ? prefix : after + '\0';
+      auto it = db_->NewIterator(storage::Family::kStaging, from, end);
+      it->Seek(from);
       if (!it->Valid()) {
         KONGSI_RETURN_IF_ERROR(it->status());
         storage::WriteBatch b(*db_);
