@@ -77,6 +77,17 @@ Result<const CommitFacts::Facts*> CommitFacts::Get(const std::string& author, ui
   return &it->second;
 }
 
+Result<bool> CommitFacts::Valid(const std::string& author, uint64_t seq) {
+  const auto key = std::make_pair(author, seq);
+  if (auto changed = overlay_.find(key); changed != overlay_.end()) return changed->second;
+  if (auto known = cache_.find(key); known != cache_.end()) return known->second.valid;
+  std::string reason;
+  Status s = db_.Get(storage::Family::kMeta, InvalidCommitKey(coll_, author, seq), &reason, snapshot_);
+  if (s.ok()) return false;
+  if (s.IsNotFound()) return true;
+  return s;
+}
+
 Status Revalidation::Rejudge(const Acl& acl, const VersionVector& authors,
                              const std::set<std::string>& orgs) {
   for (const auto& [author, _] : authors.entries()) {

@@ -35,8 +35,8 @@ Reader::Reader(const Node& node, std::string collection)
   // A dataset made by an invalid commit was never made.
   for (auto it = cache_.datasets.begin(); it != cache_.datasets.end();) {
     const auto& by = it->second.created_by();
-    auto f = facts_->Get(by.author(), by.seq());
-    bool made = !it->second.has_created_by() || !f.ok() || (*f)->valid;
+    auto valid = facts_->Valid(by.author(), by.seq());
+    bool made = !it->second.has_created_by() || !valid.ok() || *valid;
     it = made ? std::next(it) : cache_.datasets.erase(it);
   }
 }
