@@ -82,7 +82,8 @@ Result<bool> CommitFacts::Valid(const std::string& author, uint64_t seq) {
   if (auto changed = overlay_.find(key); changed != overlay_.end()) return changed->second;
   if (auto known = cache_.find(key); known != cache_.end()) return known->second.valid;
   std::string reason;
-  Status s = db_.Get(storage::Family::kMeta, InvalidCommitKey(coll_, author, seq), &reason, snapshot_);
+  Status s =
+      db_.Get(storage::Family::kMeta, InvalidCommitKey(coll_, author, seq), &reason, snapshot_);
   if (s.ok()) return false;
   if (s.IsNotFound()) return true;
   return s;
