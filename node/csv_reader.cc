@@ -119,10 +119,10 @@ class CsvReader::Decoder {
       if (!pending_.ok()) return pending_;
       if (eof_ && raw_.empty()) return false;
       if (!eof_) {
-        // Read into a buffer that is never zeroed, then append what came:
-        // growing raw_ by a whole chunk zeroed (and page-faulted) 1 MiB per
-        // read, for a one-row upload too, which read three times was a
-        // tenth of a one-row publish.
+        // Read into a buffer that is never zeroed, then append what came.
+        // Growing raw_ by a whole chunk zeroed (and page-faulted) 1 MiB per
+        // read even for a one-row upload; an upload is read three times,
+        // and that was a tenth of a one-row publish.
         if (!chunk_) chunk_ = std::make_unique_for_overwrite<char[]>(chunk_bytes_);
         in->read(chunk_.get(), static_cast<std::streamsize>(chunk_bytes_));
         const auto got = static_cast<size_t>(in->gcount());

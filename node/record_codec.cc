@@ -83,7 +83,7 @@ bool EncodeFirstUpsert(const v1::Upsert& op, const OpPoint& at, v1::RecordState*
   by->set_hlc(at.hlc);
   state->set_last_upsert_index(at.index);
   *state->mutable_key() = op.key();
-  // The encoder moves the deps up from the first compacted cell: none, none.
+  // The encoder moves the deps up from the first compacted cell; no cell, no deps.
   if (!cells.empty()) at.deps.ToProto(state->mutable_last_upsert_deps());
   state->mutable_cells()->Reserve(static_cast<int>(cells.size()));
   for (const v1::Cell* cell : cells) {
