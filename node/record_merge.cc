@@ -213,8 +213,12 @@ const v1::CellState* FindCell(const v1::RecordState& record, const std::string& 
 }
 
 bool CellVisible(const v1::RecordState& record, const v1::CellState& cell) {
-  return !record.has_last_delete() ||
-         CompareOps(cell.by(), cell.op_index(), record.last_delete(), record.last_delete_index()) > 0;
+  if (!record.has_last_delete()) return true;
+  if (cell.from_last_upsert()) {
+    return CompareOps(record.last_upsert(), record.last_upsert_index(), record.last_delete(),
+                      record.last_delete_index()) > 0;
+  }
+  return CompareOps(cell.by(), cell.op_index(), record.last_delete(), record.last_delete_index()) > 0;
 }
 
 CellView ViewCell(const v1::RecordState& record, const v1::CellState& cell) {

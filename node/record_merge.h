@@ -56,7 +56,8 @@ struct CellView {
 bool IsLive(const v1::RecordState& record);  // upserted and not deleted
 CellView ViewCell(const v1::RecordState& record, const v1::CellState& cell);
 // ViewCell(...).visible without looking for conflicts (cheap: an import
-// diffing every row needs only this).
+// diffing every row needs only this). Takes the stored form too
+// (node/record_codec.h), where a from_last_upsert cell is the last upsert's.
 bool CellVisible(const v1::RecordState& record, const v1::CellState& cell);
 const v1::CellState* FindCell(const v1::RecordState& record, const std::string& field);
 

@@ -29,8 +29,9 @@ v1::Upsert Row(std::vector<std::pair<std::string, v1::Value>> cells) {
   return testing::UpsertOp("t", {Int(1)}, std::move(cells)).upsert();
 }
 
-// Encodes a copy of `state`, decodes it and expects the very same bytes.
-// Returns the stored bytes.
+// Encodes a copy of `state`, decodes it and expects the very same bytes,
+// and the same visibility of each cell read from the stored form unexpanded
+// (as the importer's diff reads it). Returns the stored bytes.
 std::string RoundTrip(const v1::RecordState& state) {
   v1::RecordState copy = state;
   std::string stored;
@@ -39,6 +40,15 @@ std::string RoundTrip(const v1::RecordState& state) {
   Status s = DecodeRecordState(stored, &back);
   EXPECT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(back.SerializeAsString(), state.SerializeAsString());
+  v1::RecordState raw;
+  EXPECT_TRUE(raw.ParseFromString(stored));
+  for (const v1::CellState& cell : raw.cells()) {
+    const v1::CellState* full = FindCell(state, cell.field());
+    EXPECT_NE(full, nullptr) << cell.field();
+    if (full) {
+      EXPECT_EQ(CellVisible(raw, cell), CellVisible(state, *full)) << cell.field();
+    }
+  }
   return stored;
 }
 
