@@ -314,6 +314,21 @@ void NoteBlankRows(PublishReport* report) {
   }
 }
 
+// Whether MakePlan needs the types pass 1 infers from every row: for a new
+// dataset without a schema, and for columns an existing dataset lacks. A
+// re-publish (the same columns) skips that whole read of the file.
+Result<bool> NeedsTypes(const Node& node, const PublishOptions& o, const std::vector<std::string>& header) {
+  auto existing = node.Dataset(o.collection, o.dataset);
+  if (!existing.ok()) {
+    if (!existing.status().IsNotFound()) return existing.status();
+    return !o.schema && o.schema_path.empty();
+  }
+  for (const auto& column : header) {
+    if (!column.empty() && !FindField(existing->schema(), column)) return true;
+  }
+  return false;
+}
+
 // The report of a publish that can be skipped (node/publish_mark.h), else
 // nothing.
 std::optional<PublishReport> Unchanged(const Node& node, const PublishOptions& o, const std::string& fingerprint) {
@@ -348,23 +363,33 @@ Result<PublishReport> Publish(Node& node, const std::string& path, const Publish
   copts.delimiter = o.delimiter;
   if (!o.encoding.empty()) copts.encoding = o.encoding;
 
-  // Pass 1: structure and types.
-  auto r1 = CsvReader::Open(path, copts);
-  if (!r1.ok()) return r1.status();
+  // Pass 1: structure and types, when there are types to infer.
+  auto opened = CsvReader::Open(path, copts);
+  if (!opened.ok()) return opened.status();
+  std::unique_ptr<CsvReader> reader = std::move(opened).value();
   std::vector<std::string> header, row;
-  auto got = (*r1)->Next(&header);
+  auto got = reader->Next(&header);
   if (!got.ok()) return got.status();
   if (!*got) return Status::InvalidArgument(path + ": file is empty");
-  TypeInferrer inferrer;
-  uint64_t rows = 0;
-  while (true) {
-    auto more = (*r1)->Next(&row);
-    if (!more.ok()) return more.status();
-    if (!*more) break;
-    inferrer.Observe(row);
-    if (o.progress && ++rows % kProgressEveryRows == 0) o.progress(rows, (*r1)->bytes_read(), 1);
+  auto needs_types = NeedsTypes(node, o, header);
+  if (!needs_types.ok()) return needs_types.status();
+  std::vector<std::string> types;
+  if (*needs_types) {
+    TypeInferrer inferrer;
+    uint64_t rows = 0;
+    while (true) {
+      auto more = reader->Next(&row);
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      inferrer.Observe(row);
+      if (o.progress && ++rows % kProgressEveryRows == 0) o.progress(rows, reader->bytes_read(), 1);
+    }
+    types = inferrer.Types();
+    auto reopened = CsvReader::Open(path, copts);
+    if (!reopened.ok()) return reopened.status();
+    reader = std::move(reopened).value();
+    (void)reader->Next(&header);
   }
-  std::vector<std::string> types = inferrer.Types();
   types.resize(header.size(), "string");
   auto plan = MakePlan(node, o, path, header, types, &report);
   if (!plan.ok()) return plan.status();
@@ -382,18 +407,15 @@ Result<PublishReport> Publish(Node& node, const std::string& path, const Publish
     ++report.ops;
     if (auto s = stager.Add(op); !s.ok()) return fail(s);
   }
-  auto r2 = CsvReader::Open(path, copts);
-  if (!r2.ok()) return r2.status();
-  (void)(*r2)->Next(&header);
   RowKeyer keyer(*plan, path);
   KeyHashSet keys_seen;
   const v1::Schema& schema = plan->schema;
   v1::RecordState prior;  // reused: parsing into it recycles its fields
   while (true) {
-    auto more = (*r2)->Next(&row);
+    auto more = reader->Next(&row);
     if (!more.ok()) return fail(more.status());
     if (!*more) break;
-    uint64_t line = (*r2)->line();
+    uint64_t line = reader->line();
     ++report.rows_read;
     v1::Upsert up;
     up.set_dataset(o.dataset);
@@ -438,11 +460,11 @@ Result<PublishReport> Publish(Node& node, const std::string& path, const Publish
     *op.mutable_upsert() = std::move(up);
     if (auto s = stager.Add(std::move(op)); !s.ok()) return fail(s);
     if (o.progress && report.rows_read % kProgressEveryRows == 0) {
-      o.progress(report.rows_read, (*r2)->bytes_read(), 2);
+      o.progress(report.rows_read, reader->bytes_read(), 2);
     }
   }
   current.reset();  // its iterator would pin memtables through the apply
-  report.blank_rows_skipped = (*r2)->skipped_blank_rows();
+  report.blank_rows_skipped = reader->skipped_blank_rows();
   NoteBlankRows(&report);
   if (auto s = stager.Finish(); !s.ok()) return fail(s);
   if (!stager.single().empty()) {

@@ -149,6 +149,28 @@ TEST_F(ImporterTest, DuplicateKeyNamesBothLinesAndChangesNothing) {
   EXPECT_FALSE(d.ok());  // not even the dataset was made
 }
 
+// A re-publish into a dataset with the same columns has no types to infer,
+// so the first error can come after commits were staged: it still names its
+// line and changes nothing.
+TEST_F(ImporterTest, ABadRowLateInARepublishChangesNothing) {
+  const int rows = 2 * static_cast<int>(kChainOpsPerCommit) + 10;
+  std::string table = "id,v\n", changed = "id,v\n";
+  for (int i = 1; i <= rows; ++i) {
+    table += std::to_string(i) + ",old\n";
+    changed += std::to_string(i) + ",new\n";
+  }
+  ASSERT_TRUE(PublishText(table).ok());
+  VersionVector before = node_->Version(coll_);
+  auto bad = PublishText(changed + "12x,new\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("line " + std::to_string(rows + 2)));
+  EXPECT_THAT(bad.status().message(), HasSubstr("\"id\""));
+  EXPECT_EQ(node_->Version(coll_), before);
+  EXPECT_FALSE(node_->db().NewPrefixIterator(storage::Family::kStaging, "")->Valid());
+  EXPECT_EQ(Cell(1, "v"), "old");
+  EXPECT_EQ(Cell(rows, "v"), "old");
+}
+
 TEST_F(ImporterTest, RepeatedRowsOfAKeylessTableAreKeptApart) {
   auto r = PublishText("a,b\nx,1\ny,2\nx,1\nx,1\n", {});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
