@@ -11,6 +11,7 @@
 
 #include "node/commit_open.h"
 #include "node/invalidation.h"
+#include "node/large_arena.h"
 #include "node/op_validation.h"
 #include "node/record_codec.h"
 #include "node/record_merge.h"
@@ -20,18 +21,6 @@
 
 namespace kongsi::node {
 namespace {
-
-// For the arenas that hold one commit's decoded ops or touched records
-// (megabytes for a commit of kChainOpsPerCommit ops): blocks up to 1 MiB
-// cost a few hundred allocations instead of thousands, and being past
-// glibc's initial mmap threshold (128 KiB), they tend to go back to the OS
-// when freed instead of staying in the heap.
-google::protobuf::ArenaOptions LargeArenaBlocks() {
-  google::protobuf::ArenaOptions options;
-  options.start_block_size = 64 * 1024;
-  options.max_block_size = 1024 * 1024;
-  return options;
-}
 
 uint64_t NowMs() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(

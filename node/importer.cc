@@ -3,11 +3,13 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <optional>
 #include <unordered_map>
 
 #include "node/commit_applier.h"
 #include "node/csv_reader.h"
 #include "node/importer_key_set.h"
+#include "node/large_arena.h"
 #include "node/op_validation.h"
 #include "node/publish_mark.h"
 #include "node/record_merge.h"
@@ -244,6 +246,9 @@ class RecordCursor {
 // Stages a chain of commits under one import id. The first commit is held
 // in memory until a second one exists: a chain of one commit is applied
 // directly (CommitApplier::ApplyOwn), which is atomic without staging.
+// The open commit's ops are built in place on an arena (Begin, then Done or
+// Abandon): freeing 2,500 ops one by one, and moving each into the commit,
+// were ~5% of an import.
 class ChainStager {
  public:
   ChainStager(Node& node, const std::string& coll, const std::string& note)
@@ -251,6 +256,7 @@ class ChainStager {
     std::string id(8, '\0');
     (void)RAND_bytes(reinterpret_cast<unsigned char*>(id.data()), 8);
     import_id_ = "import-" + HexId(id);
+    Open();
   }
   const std::string& import_id() const { return import_id_; }
   uint64_t commits() const { return commits_; }
@@ -258,24 +264,39 @@ class ChainStager {
   // nothing was staged), else empty.
   const std::string& single() const { return held_; }
 
-  Status Add(v1::Op op) {
-    bytes_ += op.ByteSizeLong();
-    ops_.push_back(std::move(op));
-    if (ops_.size() >= kChainOpsPerCommit || bytes_ >= kChainBytesPerCommit) return Seal();
+  // A new op at the end of the open commit, for the caller to fill in.
+  v1::Op* Begin() { return commit_->add_ops(); }
+  // Drops the op Begin gave (a row with nothing to change).
+  void Abandon() { commit_->mutable_ops()->RemoveLast(); }
+  // Keeps it; seals the commit when it is full.
+  Status Done() {
+    bytes_ += commit_->ops(commit_->ops_size() - 1).ByteSizeLong();
+    if (static_cast<size_t>(commit_->ops_size()) >= kChainOpsPerCommit || bytes_ >= kChainBytesPerCommit) {
+      return Seal();
+    }
     return Status::Ok();
   }
+  Status Add(const v1::Op& op) {
+    *Begin() = op;
+    return Done();
+  }
   Status Finish() {
-    if (!ops_.empty()) KONGSI_RETURN_IF_ERROR(Seal());
+    if (commit_->ops_size() > 0) KONGSI_RETURN_IF_ERROR(Seal());
     if (commits_ == 0 || !held_.empty()) return Status::Ok();
     batch_.Put(storage::Family::kStaging, import_id_ + std::string(1, '\1'), "");
     return node_.db().Write(batch_, /*sync=*/true);
   }
 
  private:
-  Status Seal() {
-    v1::SignedCommit sc = node_.BuildCommit(coll_, base_, std::move(ops_), note_);
-    ops_.clear();
+  void Open() {
+    arena_.emplace(LargeArenaBlocks());
+    commit_ = google::protobuf::Arena::CreateMessage<v1::Commit>(&*arena_);
     bytes_ = 0;
+  }
+
+  Status Seal() {
+    v1::SignedCommit sc = node_.SealCommit(coll_, base_, note_, commit_);
+    Open();
     base_.Set(node_.identity().public_key(), base_.Get(node_.identity().public_key()) + 1);
     if (commits_++ == 0) {
       held_ = sc.SerializeAsString();
@@ -301,7 +322,8 @@ class ChainStager {
   Node& node_;
   std::string coll_, note_, import_id_;
   VersionVector base_;
-  std::vector<v1::Op> ops_;
+  std::optional<google::protobuf::Arena> arena_;  // holds commit_
+  v1::Commit* commit_ = nullptr;  // the open commit
   size_t bytes_ = 0;
   uint64_t commits_ = 0;
   std::string held_;  // the first commit, while it is the only one
@@ -417,7 +439,10 @@ Result<PublishReport> Publish(Node& node, const std::string& path, const Publish
     if (!*more) break;
     uint64_t line = reader->line();
     ++report.rows_read;
-    v1::Upsert up;
+    if (o.progress && report.rows_read % kProgressEveryRows == 0) {
+      o.progress(report.rows_read, reader->bytes_read(), 2);
+    }
+    v1::Upsert& up = *stager.Begin()->mutable_upsert();
     up.set_dataset(o.dataset);
     if (auto s = keyer.KeyOf(row, line, up.mutable_key()); !s.ok()) return fail(s);
     std::string enc = storage::EncodeKey(up.key());
@@ -453,15 +478,13 @@ Result<PublishReport> Publish(Node& node, const std::string& path, const Publish
       c->set_field(f.name());
       *c->mutable_value() = std::move(v).value();
     }
-    if (live && up.cells_size() == 0) continue;
+    if (live && up.cells_size() == 0) {
+      stager.Abandon();
+      continue;
+    }
     ++report.rows_changed;
     ++report.ops;
-    v1::Op op;
-    *op.mutable_upsert() = std::move(up);
-    if (auto s = stager.Add(std::move(op)); !s.ok()) return fail(s);
-    if (o.progress && report.rows_read % kProgressEveryRows == 0) {
-      o.progress(report.rows_read, reader->bytes_read(), 2);
-    }
+    if (auto s = stager.Done(); !s.ok()) return fail(s);
   }
   current.reset();  // its iterator would pin memtables through the apply
   report.blank_rows_skipped = reader->skipped_blank_rows();

@@ -268,15 +268,21 @@ v1::SignedCommit Node::BuildCommit(const std::string& coll, const VersionVector&
                                    std::vector<v1::Op> ops, const std::string& note,
                                    uint64_t* hlc_out) {
   v1::Commit c;
-  c.set_collection(coll);
-  c.set_author(identity_->public_key());
-  c.set_seq(base.Get(identity_->public_key()) + 1);
-  c.set_hlc(clock_->Now());
-  base.ToProto(c.mutable_deps());
   for (auto& op : ops) *c.add_ops() = std::move(op);
-  c.set_note(note);
-  if (hlc_out) *hlc_out = c.hlc();
-  return SignCommit(c, *identity_);
+  return SealCommit(coll, base, note, &c, hlc_out);
+}
+
+v1::SignedCommit Node::SealCommit(const std::string& coll, const VersionVector& base,
+                                  const std::string& note, v1::Commit* c, uint64_t* hlc_out) {
+  c->set_collection(coll);
+  c->set_author(identity_->public_key());
+  c->set_seq(base.Get(identity_->public_key()) + 1);
+  c->set_hlc(clock_->Now());
+  c->clear_deps();
+  base.ToProto(c->mutable_deps());
+  c->set_note(note);
+  if (hlc_out) *hlc_out = c->hlc();
+  return SignCommit(*c, *identity_);
 }
 
 Result<AppliedCommit> Node::CommitOps(const std::string& coll, std::vector<v1::Op> ops,

@@ -137,6 +137,10 @@ class Node {
   v1::SignedCommit BuildCommit(const std::string& coll, const VersionVector& base,
                                std::vector<v1::Op> ops, const std::string& note,
                                uint64_t* hlc_out = nullptr);
+  // The same for a commit that holds its ops already (built in place, on an
+  // arena, by the importer): fills in the rest of `*c` and signs it.
+  v1::SignedCommit SealCommit(const std::string& coll, const VersionVector& base,
+                              const std::string& note, v1::Commit* c, uint64_t* hlc_out = nullptr);
   // Applies a staged chain written to the staging family under `import_id`,
   // in order; each commit is one WriteBatch that also deletes its staged copy.
   Result<std::vector<AppliedCommit>> ApplyStaged(const std::string& import_id);
