@@ -1,13 +1,13 @@
 #include "node/importer.h"
 
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <optional>
 #include <unordered_map>
 
 #include "node/commit_applier.h"
 #include "node/csv_reader.h"
+#include "node/digest_builder.h"
 #include "node/importer_key_set.h"
 #include "node/large_arena.h"
 #include "node/op_validation.h"
@@ -23,12 +23,6 @@ namespace {
 
 constexpr char kSyntheticKey[] = "_row";
 constexpr uint64_t kProgressEveryRows = 10000;
-
-std::string Sha256(std::string_view data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  return std::string(reinterpret_cast<char*>(md), sizeof md);
-}
 
 uint64_t Hash64(std::string_view digest) {
   uint64_t v = 0;
@@ -148,7 +142,7 @@ class RowKeyer {
       if (schema.synthetic_key()) {
         std::string joined;
         for (const auto& cell : row) joined.append(cell).push_back('\x1f');
-        std::string digest = Sha256(joined);
+        std::string digest = sha256_.Digest(joined);
         uint32_t n = 1;
         if (!rows_seen_.Insert(Hash64(digest))) n = ++repeats_.try_emplace(Hash64(digest), 1).first->second;
         std::string text = HexId(digest.substr(0, 12));
@@ -176,6 +170,7 @@ class RowKeyer {
   const std::string& path_;
   KeyHashSet rows_seen_;
   std::unordered_map<uint64_t, uint32_t> repeats_;
+  Sha256Hasher sha256_;
 };
 
 // The line of the first row before `line` whose encoded key is `encoded`, or
@@ -431,6 +426,7 @@ Result<PublishReport> Publish(Node& node, const std::string& path, const Publish
   }
   RowKeyer keyer(*plan, path);
   KeyHashSet keys_seen;
+  Sha256Hasher sha256;
   const v1::Schema& schema = plan->schema;
   v1::RecordState prior;  // reused: parsing into it recycles its fields
   while (true) {
@@ -446,7 +442,7 @@ Result<PublishReport> Publish(Node& node, const std::string& path, const Publish
     up.set_dataset(o.dataset);
     if (auto s = keyer.KeyOf(row, line, up.mutable_key()); !s.ok()) return fail(s);
     std::string enc = storage::EncodeKey(up.key());
-    if (!keys_seen.Insert(Hash64(Sha256(enc)))) {
+    if (!keys_seen.Insert(Hash64(sha256.Digest(enc)))) {
       auto first = FirstLineOfKey(path, copts, *plan, enc, line);
       if (!first.ok()) return fail(first.status());
       if (*first != 0) {
