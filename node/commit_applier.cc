@@ -409,17 +409,13 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
   std::map<std::string_view, Touched> touched;
   for (auto& [key, rec] : records) touched.emplace(key, Touched{&rec});
   google::protobuf::Arena arena(LargeArenaBlocks());
-  std::string bytes;
-  for (const auto& key : to_load) {
-    auto* rec = google::protobuf::Arena::CreateMessage<v1::RecordState>(&arena);
-    auto s = node_.db_->Get(storage::Family::kRecords, key, &bytes);
-    if (s.ok()) {
-      KONGSI_RETURN_IF_ERROR(DecodeRecordState(bytes, rec));
-    } else if (!s.IsNotFound()) {
-      return s;
-    }
-    touched.emplace_hint(touched.end(), key, Touched{rec, s.ok() ? Form::kFull : Form::kNew});
-  }
+  KONGSI_RETURN_IF_ERROR(node_.db_->MultiGet(
+      storage::Family::kRecords, to_load, [&](size_t i, const std::string_view* bytes) -> Status {
+        auto* rec = google::protobuf::Arena::CreateMessage<v1::RecordState>(&arena);
+        if (bytes) KONGSI_RETURN_IF_ERROR(DecodeRecordState(*bytes, rec));
+        touched.emplace_hint(touched.end(), to_load[i], Touched{rec, bytes ? Form::kFull : Form::kNew});
+        return Status::Ok();
+      }));
 
   // One point and one provenance for the whole commit; only the op index
   // varies (a VersionVector copy per op was a map allocation per row).
@@ -474,6 +470,7 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
     }
     KONGSI_RETURN_IF_ERROR(RecomputeTag(*node_.db_, coll, name, extra, revalidation->facts(), &batch));
   }
+  std::string bytes;
   for (const auto& [rkey, t] : touched) {
     // A record only invalid commits touched does not exist.
     if (!t.rec->has_last_upsert() && !t.rec->has_last_delete()) {

@@ -10,6 +10,7 @@
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace kongsi::storage {
@@ -193,6 +194,35 @@ Status Db::Get(Family f, std::string_view key, std::string* value,
   if (snapshot) ro.snapshot = snapshot->snap_;
   return FromRocks(db_->Get(ro, handles_[static_cast<int>(f)], ToSlice(key), value),
                    FamilyName(f));
+}
+
+Status Db::MultiGet(Family f, const std::vector<std::string>& keys,
+                    const std::function<Status(size_t i, const std::string_view* value)>& visit) const {
+  // In slices: each value found pins its block until visited, so a commit
+  // of 100,000 ops cannot pin 100,000 blocks at once.
+  constexpr size_t kSlice = 512;
+  std::vector<rocksdb::Slice> slices(std::min(kSlice, keys.size()));
+  std::vector<rocksdb::PinnableSlice> values(slices.size());
+  std::vector<rocksdb::Status> statuses(slices.size());
+  for (size_t from = 0; from < keys.size(); from += kSlice) {
+    size_t n = std::min(kSlice, keys.size() - from);
+    for (size_t j = 0; j < n; ++j) {
+      slices[j] = ToSlice(keys[from + j]);
+      values[j].Reset();
+    }
+    db_->MultiGet(rocksdb::ReadOptions(), handles_[static_cast<int>(f)], n, slices.data(), values.data(),
+                  statuses.data(), /*sorted_input=*/true);
+    for (size_t j = 0; j < n; ++j) {
+      if (statuses[j].IsNotFound()) {
+        KONGSI_RETURN_IF_ERROR(visit(from + j, nullptr));
+        continue;
+      }
+      KONGSI_RETURN_IF_ERROR(FromRocks(statuses[j], FamilyName(f)));
+      std::string_view value(values[j].data(), values[j].size());
+      KONGSI_RETURN_IF_ERROR(visit(from + j, &value));
+    }
+  }
+  return Status::Ok();
 }
 
 Status Db::Write(WriteBatch& batch, bool sync) {

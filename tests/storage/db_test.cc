@@ -51,6 +51,43 @@ TEST_F(DbTest, PrefixIteratorStaysInsidePrefix) {
   EXPECT_EQ(seen, (std::vector<std::string>{"b1", "b2", "b\xff"}));
 }
 
+// More keys than one slice of the batched lookup, every third one present,
+// some flushed to an SST file and some still in the memtable.
+TEST_F(DbTest, MultiGetVisitsEveryKeyInOrderWithItsValueOrNone) {
+  auto key = [](int i) { return std::to_string(100000 + i); };
+  WriteBatch b(*db_);
+  for (int i = 0; i < 1300; i += 3) b.Put(Family::kRecords, key(i), "v" + std::to_string(i));
+  ASSERT_TRUE(db_->Write(b).ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  WriteBatch later(*db_);
+  later.Put(Family::kRecords, key(1), "memtable");
+  ASSERT_TRUE(db_->Write(later).ok());
+
+  std::vector<std::string> keys;
+  for (int i = 0; i < 1300; ++i) keys.push_back(key(i));
+  std::vector<std::string> seen;
+  Status s = db_->MultiGet(Family::kRecords, keys, [&](size_t i, const std::string_view* v) {
+    EXPECT_EQ(i, seen.size());
+    seen.push_back(v ? std::string(*v) : "<none>");
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(seen.size(), keys.size());
+  for (int i = 0; i < 1300; ++i) {
+    std::string want = i == 1 ? "memtable" : i % 3 == 0 ? "v" + std::to_string(i) : "<none>";
+    EXPECT_EQ(seen[i], want) << i;
+  }
+
+  // The visitor's error ends the walk and is returned.
+  size_t visits = 0;
+  s = db_->MultiGet(Family::kRecords, keys, [&](size_t i, const std::string_view*) {
+    ++visits;
+    return i == 700 ? Status::Corruption("stop here") : Status::Ok();
+  });
+  EXPECT_EQ(s.message(), "stop here");
+  EXPECT_EQ(visits, 701u);
+}
+
 TEST_F(DbTest, SnapshotDoesNotSeeLaterWrites) {
   WriteBatch b(*db_);
   b.Put(Family::kMeta, "k", "old");
