@@ -13,6 +13,7 @@
 #include "node/invalidation.h"
 #include "node/large_arena.h"
 #include "node/op_validation.h"
+#include "node/proto_append.h"
 #include "node/record_codec.h"
 #include "node/record_merge.h"
 #include "node/schema_history.h"
@@ -367,11 +368,18 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
   uint64_t local_seq = scratch.next_local_seq++;
 
   v1::StoredCommit sc;
-  sc.set_signed_(std::string(signed_bytes));
   PutVerdict(&batch, coll, c.author(), c.seq(), verdict, &sc);
   sc.set_local_seq(local_seq);
   sc.set_received_ms(SystemNowMs());
-  batch.Put(storage::Family::kCommits, keys::Commit(coll, c.author(), c.seq()), sc.SerializeAsString());
+  // The signed commit (field 1, so first, as the message would write it) is
+  // appended as it is: set on `sc` and serialized, it was copied twice more
+  // (an import's commits are ~1 MB).
+  std::string stored;
+  stored.reserve(signed_bytes.size() + 64);
+  AppendLengthDelimitedHeader(v1::StoredCommit::kSignedFieldNumber, signed_bytes.size(), &stored);
+  stored.append(signed_bytes);
+  sc.AppendToString(&stored);
+  batch.Put(storage::Family::kCommits, keys::Commit(coll, c.author(), c.seq()), stored);
   std::string change(c.author());
   storage::AppendU64(&change, c.seq());
   batch.Put(storage::Family::kChanges, keys::Change(coll, local_seq), change);
@@ -424,8 +432,10 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
   by.set_author(c.author());
   by.set_seq(c.seq());
   by.set_hlc(c.hlc());
+  // A record op's key holds the author, seq and op index (store_keys.h):
+  // its value keeps the hlc and the op, ~40 bytes a row fewer to write.
   v1::RecordOp rop;
-  *rop.mutable_by() = by;
+  rop.mutable_by()->set_hlc(c.hlc());
   std::string rop_bytes;
   for (int i = 0; i < c.ops_size(); ++i) {
     const v1::Op& op = c.ops(i);
@@ -435,7 +445,6 @@ Status CommitApplier::Write(const v1::Commit& c, std::string_view signed_bytes,
       // An invalid commit's ops are kept (history, and a later verdict may
       // count them) but change nothing.
       if (verdict.valid) KONGSI_RETURN_IF_ERROR(ApplyRecordOp(op, at, &touched.at(rkey)));
-      rop.set_op_index(static_cast<uint32_t>(i));
       batch.Put(storage::Family::kRecordOps, keys::RecordOp(rkey, c.author(), c.seq(), i),
                 SerializeRecordOp(rop, op, &rop_bytes));
     } else if (op.has_grant() || op.has_revoke()) {

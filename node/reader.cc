@@ -164,9 +164,7 @@ Result<std::vector<HistoryEntry>> Reader::History(
                                          snapshot_.get());
   for (; it->Valid(); it->Next()) {
     v1::RecordOp rop;
-    if (!rop.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Status::Corruption("record op does not decode");
-    }
+    KONGSI_RETURN_IF_ERROR(ParseRecordOp(it->key(), it->value(), &rop));
     HistoryEntry h;
     h.by = rop.by();
     h.op_index = rop.op_index();

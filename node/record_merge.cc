@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "node/proto_append.h"
 #include "node/store_keys.h"
 
 namespace kongsi::node {
@@ -169,9 +170,7 @@ Result<v1::RecordState> ReplayRecord(const storage::Db& db, const storage::Snaps
   auto it = db.NewPrefixIterator(storage::Family::kRecordOps, keys::RecordOpsPrefix(record_key), snapshot);
   for (; it->Valid(); it->Next()) {
     v1::RecordOp rop;
-    if (!rop.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Status::Corruption("record op does not decode");
-    }
+    KONGSI_RETURN_IF_ERROR(ParseRecordOp(it->key(), it->value(), &rop));
     auto deps = deps_of(rop.by());
     if (!deps.ok()) return deps.status();
     if (!deps->has_value()) continue;
@@ -186,19 +185,30 @@ Result<v1::RecordState> ReplayRecord(const storage::Db& db, const storage::Snaps
   return state;
 }
 
+Status ParseRecordOp(std::string_view key, std::string_view value, v1::RecordOp* out) {
+  std::string author;
+  uint64_t seq = 0, index = 0;
+  if (!keys::ParseRecordOpSuffix(key, &author, &seq, &index) ||
+      !out->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return Status::Corruption("record op does not decode");
+  }
+  // The key's parts win over a value written before the value left them out.
+  out->mutable_by()->set_author(std::move(author));
+  out->mutable_by()->set_seq(seq);
+  out->set_op_index(static_cast<uint32_t>(index));
+  return Status::Ok();
+}
+
 std::string_view SerializeRecordOp(const v1::RecordOp& head, const v1::Op& op, std::string* out) {
   out->clear();
   head.AppendToString(out);
-  size_t size = op.ByteSizeLong();
-  out->push_back(static_cast<char>((v1::RecordOp::kOpFieldNumber << 3) | 2));  // length-delimited
-  for (size_t v = size; ; v >>= 7) {
-    if (v < 0x80) {
-      out->push_back(static_cast<char>(v));
-      break;
-    }
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
-  }
-  op.AppendToString(out);
+  const size_t size = op.ByteSizeLong();
+  AppendLengthDelimitedHeader(v1::RecordOp::kOpFieldNumber, size, out);
+  // With the sizes ByteSizeLong cached: AppendToString would compute them
+  // all again, once per row.
+  const size_t at = out->size();
+  out->resize(at + size);
+  op.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out->data() + at));
   return *out;
 }
 

@@ -43,8 +43,13 @@ Result<v1::RecordState> ReplayRecord(const storage::Db& db, const storage::Snaps
 // The bytes of RecordOp{by, op_index, op}, given the first two in `head`,
 // written to *out. `op` is RecordOp's last field, so appending its bytes
 // under field 3 gives exactly what copying the op into `head` and
-// serializing would, without copying an op per row.
+// serializing would, without copying an op per row. The applier's `head`
+// holds only the hlc: the author, seq and op index are in the entry's key.
 std::string_view SerializeRecordOp(const v1::RecordOp& head, const v1::Op& op, std::string* out);
+// Reads a record_ops entry: the value, with the author, seq and op index
+// taken from its key (store_keys.h). Values written before they were left
+// out of the value read the same.
+Status ParseRecordOp(std::string_view key, std::string_view value, v1::RecordOp* out);
 
 // What a reader sees of one cell.
 struct CellView {

@@ -65,6 +65,17 @@ inline std::string RecordOp(std::string_view record_key, std::string_view author
   storage::AppendU64(&k, index);
   return k;
 }
+// The author, seq and op index at the end of a record_ops key (author keys
+// are 32 bytes, node/identity.h). False if the key is too short to hold them.
+[[nodiscard]] inline bool ParseRecordOpSuffix(std::string_view key, std::string* author,
+                                              uint64_t* seq, uint64_t* index) {
+  constexpr size_t kAuthorBytes = 32;
+  if (key.size() < kAuthorBytes + 16) return false;
+  key.remove_prefix(key.size() - kAuthorBytes - 16);
+  author->assign(key.substr(0, kAuthorBytes));
+  key.remove_prefix(kAuthorBytes);
+  return storage::ConsumeU64(&key, seq) && storage::ConsumeU64(&key, index);
+}
 
 inline std::string AclEntry(std::string_view coll, std::string_view author, uint64_t seq,
                             uint32_t index) {

@@ -11,6 +11,7 @@
 
 #include "node/commit_applier.h"
 #include "node/hlc.h"
+#include "node/record_merge.h"
 #include "tests/node/test_cluster.h"
 
 namespace kongsi::node {
@@ -389,6 +390,44 @@ TEST_F(NodeCommitTest, AsOfReadsSeeOnlyCommitsAtOrBelowTheVersion) {
   EXPECT_EQ(then, (VisibleTable{{"1", {{"a", "v1"}}}, {"2", {{"a", "two"}}}}));
   const VersionVector current = admin_->Version(coll_);
   EXPECT_EQ(ScanVisible(*admin_, coll_, "t", &current), now);
+}
+
+// A record op's value leaves out what its key holds (author, seq, op
+// index); values a build before wrote hold them too and must read the same.
+TEST_F(NodeCommitTest, RecordOpsKeepWhatTheirKeyLacksAndOldFullValuesReadTheSame) {
+  CommitOn(*admin_, {Set(1, "v1"), Set(2, "two")});
+  const VersionVector v1 = admin_->Version(coll_);
+  Tick();
+  CommitOn(*admin_, {Set(1, "v2"), DeleteOp("t", {Int(2)})});
+  google::protobuf::RepeatedPtrField<v1::Value> key;
+  *key.Add() = Int(1);
+  auto read = [&] {
+    auto history = Reader(*admin_, coll_).History("t", key);
+    EXPECT_TRUE(history.ok());
+    std::vector<std::string> out;
+    for (const HistoryEntry& h : *history) {
+      out.push_back(h.by.SerializeAsString() + "/" + std::to_string(h.op_index) + "/" +
+                    h.op.SerializeAsString());
+    }
+    return std::make_pair(out, ScanVisible(*admin_, coll_, "t", &v1));
+  };
+  const auto before = read();
+  ASSERT_EQ(before.first.size(), 2u);
+  EXPECT_EQ(before.second, (VisibleTable{{"1", {{"a", "v1"}}}, {"2", {{"a", "two"}}}}));
+
+  storage::WriteBatch full(admin_->db());
+  int ops = 0;
+  for (auto it = admin_->db().NewPrefixIterator(storage::Family::kRecordOps, coll_); it->Valid();
+       it->Next(), ++ops) {
+    EXPECT_EQ(std::string_view(it->value()).find(admin_id_.public_key()), std::string_view::npos);
+    v1::RecordOp rop;
+    ASSERT_TRUE(ParseRecordOp(it->key(), it->value(), &rop).ok());
+    EXPECT_EQ(rop.by().author(), admin_id_.public_key());
+    full.Put(storage::Family::kRecordOps, it->key(), rop.SerializeAsString());
+  }
+  EXPECT_EQ(ops, 4);
+  ASSERT_TRUE(admin_->db().Write(full).ok());
+  EXPECT_EQ(read(), before);
 }
 
 TEST_F(NodeCommitTest, StateSurvivesCloseAndReopen) {

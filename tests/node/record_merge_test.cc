@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "node/store_keys.h"
 #include "tests/node/test_cluster.h"
 
 namespace kongsi::node {
@@ -371,6 +372,37 @@ TEST(MergeTest, SerializeRecordOpMatchesTheCopiedMessage) {
     EXPECT_EQ(back.op().SerializeAsString(), o.SerializeAsString());
     EXPECT_EQ(back.op_index(), 4242u);
   }
+}
+
+TEST(MergeTest, ARecordOpReadsItsAuthorSeqAndIndexFromItsKey) {
+  const std::string rkey = keys::Record(std::string(16, 'c'), "spending", "\x05key");
+  const std::string key = keys::RecordOp(rkey, kB, 7, 4242);
+  v1::Op op;
+  *op.mutable_upsert() = Up({{"x", S("v")}}, 99);
+  // What the applier writes (the hlc and the op) and what it wrote before
+  // (every field): both read back whole, the key's parts winning.
+  v1::RecordOp slim;
+  slim.mutable_by()->set_hlc(123456789);
+  v1::RecordOp full = slim;
+  full.mutable_by()->set_author(kB);
+  full.mutable_by()->set_seq(7);
+  full.set_op_index(4242);
+  std::string bytes;
+  for (const v1::RecordOp* head : {&slim, &full}) {
+    v1::RecordOp back;
+    ASSERT_TRUE(ParseRecordOp(key, SerializeRecordOp(*head, op, &bytes), &back).ok());
+    EXPECT_EQ(back.by().author(), kB);
+    EXPECT_EQ(back.by().seq(), 7u);
+    EXPECT_EQ(back.by().hlc(), 123456789u);
+    EXPECT_EQ(back.op_index(), 4242u);
+    EXPECT_EQ(back.op().SerializeAsString(), op.SerializeAsString());
+  }
+  const size_t slim_size = SerializeRecordOp(slim, op, &bytes).size();
+  EXPECT_LT(slim_size + 38, SerializeRecordOp(full, op, &bytes).size());
+  v1::RecordOp back;
+  const std::string short_key = key.substr(key.size() - 47);
+  EXPECT_EQ(ParseRecordOp(short_key, bytes, &back).code(), Status::Code::kCorruption);
+  EXPECT_EQ(ParseRecordOp(key, "\xff\xff", &back).code(), Status::Code::kCorruption);
 }
 
 }  // namespace
