@@ -71,6 +71,8 @@ std::string PrefixSuccessor(std::string_view p) {
 
 WriteBatch::WriteBatch(const Db& db)
     : batch_(std::make_unique<rocksdb::WriteBatch>()), db_(&db) {}
+WriteBatch::WriteBatch(const Db& db, size_t reserve_bytes)
+    : batch_(std::make_unique<rocksdb::WriteBatch>(reserve_bytes)), db_(&db) {}
 WriteBatch::~WriteBatch() = default;
 
 void WriteBatch::Put(Family f, std::string_view key, std::string_view value) {

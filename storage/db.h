@@ -59,6 +59,10 @@ class Db;
 class WriteBatch {
  public:
   explicit WriteBatch(const Db& db);
+  // With room for `reserve_bytes` of puts: a batch that grows to megabytes
+  // (an applied import or sync commit) otherwise reallocates and copies
+  // itself at each doubling.
+  WriteBatch(const Db& db, size_t reserve_bytes);
   ~WriteBatch();
   WriteBatch(const WriteBatch&) = delete;
   WriteBatch& operator=(const WriteBatch&) = delete;

@@ -40,6 +40,23 @@ TEST_F(DbTest, BatchWritesAcrossFamiliesAtomically) {
   EXPECT_TRUE(db_->Get(Family::kRecords, "c1", &v).IsNotFound());
 }
 
+TEST_F(DbTest, ABatchMadeWithRoomHoldsAndWritesWhatAnyBatchDoes) {
+  WriteBatch plain(*db_);
+  WriteBatch roomy(*db_, 1u << 20);
+  EXPECT_EQ(roomy.ByteSize(), plain.ByteSize());  // room is not content
+  const std::string big(300000, 'x');
+  for (WriteBatch* b : {&plain, &roomy}) {
+    b->Put(Family::kRecords, "r", big);
+    b->Delete(Family::kRecords, "gone");
+  }
+  EXPECT_EQ(roomy.Count(), 2u);
+  EXPECT_EQ(roomy.ByteSize(), plain.ByteSize());
+  ASSERT_TRUE(db_->Write(roomy).ok());
+  std::string v;
+  ASSERT_TRUE(db_->Get(Family::kRecords, "r", &v).ok());
+  EXPECT_EQ(v, big);
+}
+
 TEST_F(DbTest, PrefixIteratorStaysInsidePrefix) {
   WriteBatch b(*db_);
   for (std::string k : {"a1", "b1", "b2", "b\xff", "c1"}) b.Put(Family::kMeta, k, k);
