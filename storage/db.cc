@@ -130,16 +130,18 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, const Options& opt
   // 2-core machine those thread starts cost every CLI command ~10 ms.
   db_options.max_file_opening_threads = 1;
   db_options.compression = rocksdb::kLZ4Compression;
-  // Memory flat in the data size (bench figure 6): every family's
-  // memtables share one budget, and index/filter blocks live in one bounded
-  // block cache instead of growing with the number of SST files. Without
-  // the budget, 12 families x 2 memtables x 16 MiB could hold ~380 MiB.
+  // Memory bounded in the data size, though not flat (bench figure 6: a
+  // sync's receiver peaks at ~100 MB at 100k rows, ~130 MB at 1M): every
+  // family's memtables share one budget, and index/filter blocks live in
+  // one bounded block cache instead of growing with the number of SST
+  // files. Without the budget, 12 families x 2 memtables x 16 MiB could
+  // hold ~380 MiB.
   // 32 MiB (16 MiB memtables) rather than 64 (32): the receiving node's
   // peak RSS in a 1M-row sync fell 293 -> 247 MB at the same sync rate;
   // 16 MiB (8 MiB memtables) saved 4 MB more but cost ~15% of the rate.
   auto cache = rocksdb::NewLRUCache(kBlockCacheBytes);
   db_options.write_buffer_manager =
-      std::make_shared<rocksdb::WriteBufferManager>(options.bulk_load ? 2 * kMemtableBudgetBytes : kMemtableBudgetBytes);
+      std::make_shared<rocksdb::WriteBufferManager>(kMemtableBudgetBytes);
   db_options.max_total_wal_size = 2 * kMemtableBudgetBytes;
   // Flushes and compactions write their SST files out a megabyte at a time
   // instead of leaving tens of megabytes dirty for one fsync at the end, a
@@ -150,7 +152,7 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, const Options& opt
 
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.compression = rocksdb::kLZ4Compression;
-  cf_options.write_buffer_size = options.bulk_load ? 64u << 20 : 16u << 20;
+  cf_options.write_buffer_size = 16u << 20;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.block_cache = cache;

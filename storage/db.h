@@ -49,8 +49,6 @@ const char* FamilyName(Family f);
 
 struct Options {
   bool create_if_missing = true;
-  // Tuned for bulk import (larger memtables, fewer flushes) when true.
-  bool bulk_load = false;
 };
 
 class Db;
