@@ -60,6 +60,7 @@ boost::json::object PeerJson(const ApiContext& ctx, const PeerState& p, bool aut
                              {"auto_join", auto_join},
                              {"connected", p.connected},
                              {"inbound", p.inbound},
+                             {"dialing", p.dialing},
                              {"last_seen_ms", p.last_seen_ms},
                              {"connects", p.connects},
                              {"last_error", p.last_error},

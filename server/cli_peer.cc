@@ -52,7 +52,7 @@ Status RunList(CliContext& ctx) {
       uint64_t seen = p.at("last_seen_ms").to_number<uint64_t>();
       std::string state = p.at("connected").as_bool()
                               ? (p.at("inbound").as_bool() ? "connected (in)" : "connected")
-                              : "disconnected";
+                              : (p.at("dialing").as_bool() ? "connecting" : "disconnected");
       if (!p.at("configured").as_bool()) state += ", not configured";
       std::string name = Text(p, "name"), url = Text(p, "url");
       table.AddRow({Text(p, "node_id"), name.empty() ? "-" : name, url.empty() ? "-" : url, state,

@@ -53,7 +53,10 @@ void PeerDialer::Dial() {
     spdlog::error("{}: {}", Tag(), address.status().message());
     return;
   }
-  env_.hub.registry().Update(peer_.node_id, [](PeerState& p) { p.next_dial_ms = 0; });
+  env_.hub.registry().Update(peer_.node_id, [](PeerState& p) {
+    p.next_dial_ms = 0;
+    p.dialing = true;
+  });
   spdlog::debug("{}: dialing", Tag());
   std::weak_ptr<PeerDialer> weak = weak_from_this();
   link_ = DialPeer(env_, DialTarget{peer_.url, *address, peer_.node_id}, [weak](const ConnectionEnd& end) {
@@ -64,6 +67,7 @@ void PeerDialer::Dial() {
 void PeerDialer::OnEnded(const ConnectionEnd& end) {
   link_.reset();
   if (stopped_) return;
+  env_.hub.registry().Update(peer_.node_id, [](PeerState& p) { p.dialing = false; });
   if (end.superseded) {  // the peer dialled us too, and that link is kept: not a failure
     spdlog::info("{}: the peer's own link is kept; rechecking in {} s", Tag(), kConnectedRecheckInterval.count());
     return WaitThenDial(kConnectedRecheckInterval);

@@ -72,6 +72,7 @@ Status PeerHub::Register(const std::shared_ptr<PeerLink>& link, const std::strin
       p.inbound = inbound;
       ++p.connects;
       p.next_dial_ms = 0;
+      if (!inbound) p.dialing = false;  // this is our dial, done
     });
   }
   if (loser) {

@@ -21,6 +21,7 @@ struct PeerState {
   bool configured = false;    // listed in config.json
   bool connected = false;
   bool inbound = false;       // the peer dialled us
+  bool dialing = false;       // our dial is under way (TCP, TLS, Hello not yet done)
   uint64_t last_seen_ms = 0;  // last frame received (0: never)
   uint64_t connects = 0;      // successful handshakes so far
   std::string last_error;     // last close reason / dial failure

@@ -249,11 +249,14 @@ TEST(PeerTransportTest, NodesThatDialEachOtherKeepOneLink) {
   // Exactly one link, seen alike from both ends (inbound at one, outbound at
   // the other). Which one depends on who connected first: a dialer does not
   // dial a peer that is already connected, and only two links up at once
-  // are settled by node ID (PeerLimitsTest covers that rule).
+  // are settled by node ID (PeerLimitsTest covers that rule). Settled also
+  // means no dial under way: one still in its handshake may yet win and
+  // count a connect at both ends.
   auto settled = [&] {
     auto at_a = PeerOf(*a.daemon, b.id());
     auto at_b = PeerOf(*b.daemon, a.id());
-    return at_a && at_b && at_a->connected && at_b->connected && at_a->inbound != at_b->inbound;
+    return at_a && at_b && at_a->connected && at_b->connected && at_a->inbound != at_b->inbound &&
+           !at_a->dialing && !at_b->dialing;
   };
   ASSERT_TRUE(WaitUntil(settled)) << "the two nodes did not settle on one link";
   const uint64_t connects_a = PeerOf(*a.daemon, b.id())->connects;
@@ -264,6 +267,37 @@ TEST(PeerTransportTest, NodesThatDialEachOtherKeepOneLink) {
   EXPECT_TRUE(settled()) << "the kept link did not stay";
   EXPECT_EQ(PeerOf(*a.daemon, b.id())->connects, connects_a) << "A opened another link after settling";
   EXPECT_EQ(PeerOf(*b.daemon, a.id())->connects, connects_b) << "B opened another link after settling";
+}
+
+TEST(PeerTransportTest, ADialUnderWayIsShownUntilItFails) {
+  // A listening socket nobody accepts on: the kernel completes the TCP
+  // handshake, the TLS one never gets an answer, so the dial stays under way
+  // until the socket closes (queued connections are reset).
+  asio::io_context ioc;
+  asio::ip::tcp::acceptor silent(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+  TestPeer b(2, "ngo-b");
+  node::Identity absent = SeededIdentity(3, "ngo-c");
+  b.AddPeerAt("wss://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/v1/sync",
+              absent.node_id());
+  b.Serve();
+  auto dialing = [&] {
+    auto p = PeerOf(*b.daemon, absent.node_id());
+    return p && p->dialing;
+  };
+  ASSERT_TRUE(WaitUntil(dialing)) << "B's dial was never shown under way";
+  auto p = PeerOf(*b.daemon, absent.node_id());
+  EXPECT_FALSE(p->connected);
+  EXPECT_EQ(p->next_dial_ms, 0u) << "a dial under way has no next try yet";
+
+  silent.close();
+  auto failed = [&] {
+    auto q = PeerOf(*b.daemon, absent.node_id());
+    return q && !q->dialing && q->next_dial_ms > 0;
+  };
+  ASSERT_TRUE(WaitUntil(failed)) << "B still shows a dial under way after it failed";
+  p = PeerOf(*b.daemon, absent.node_id());
+  EXPECT_FALSE(p->last_error.empty());
+  EXPECT_EQ(p->connects, 0u);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@ const REFRESH_MS = 5000;
 
 function state(p) {
   if (p.connected) return h('span', {class: 'state state-on'}, '● Connected');
+  if (p.dialing) return h('span', {class: 'state state-off'}, '◌ Connecting…');
   const why = p.last_error ? ` — ${p.last_error}` : '';
   const retry = p.next_dial_ms ? `; trying again ${new Date(p.next_dial_ms).toLocaleTimeString()}` : '';
   return h('span', {class: 'state state-off'}, `○ Not connected${why}${retry}`);
