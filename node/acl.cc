@@ -56,9 +56,9 @@ Member Acl::Evaluate(const std::string& org, const Filter& filter, const AclOp* 
       }
       continue;
     }
-    if (op->role > m.role ||
-        (op->role == m.role && op->at.author + std::to_string(op->at.seq) <
-                                   m.granted_by + std::to_string(m.granted_seq))) {
+    // Equal grants credit the least (author, seq), as revokes do above.
+    if (op->role > m.role || (op->role == m.role && std::tie(op->at.author, op->at.seq) <
+                                                        std::tie(m.granted_by, m.granted_seq))) {
       m.role = op->role;
       m.granted_by = op->at.author;
       m.granted_hlc = op->at.hlc;
