@@ -119,10 +119,7 @@ void SyncSession::OnHave(const v1::Have& have) {
   view.vv.MergeFrom(VersionVector::FromProto(have.vv()));
   view.subscribed = true;
   if (node_.Holds(coll)) {
-    if (!PeerMayRead(coll)) {
-      return SendError(v1::Error::CODE_FORBIDDEN,
-                       "node " + Short(peer_id_) + " is not a reader of collection " + HexId(coll) + " here", coll);
-    }
+    if (!PeerMayRead(coll)) return TellNotReader(coll);
     if (!announced_.count(coll)) Announce(coll);
     Pump();
     return;
@@ -148,6 +145,7 @@ void SyncSession::OnCommits(const v1::Commits& commits, uint64_t payload_bytes) 
     SendError(v1::Error::CODE_FORBIDDEN,
               "commits of collection " + HexId(coll) + " were not asked for; nothing of them was stored", coll);
   } else {
+    stats_.refused.erase(coll);  // granted again: its commits flow
     PeerView& view = views_[coll];
     for (const auto& sc : commits.commits()) {
       ++stats_.commits_received;
@@ -195,6 +193,9 @@ void SyncSession::OnCredit(const v1::Credit& credit) {
 void SyncSession::OnError(const v1::Error& error) {
   ++stats_.errors_received;
   stats_.last_error_received = error.message().substr(0, 1024);
+  if (error.code() == v1::Error::CODE_FORBIDDEN && announced_.count(error.collection())) {
+    stats_.refused[error.collection()] = stats_.last_error_received;
+  }
 }
 
 void SyncSession::OnPing(const v1::Ping& ping) {
@@ -203,6 +204,13 @@ void SyncSession::OnPing(const v1::Ping& ping) {
   env.mutable_ping()->set_nonce(ping.nonce());
   env.mutable_ping()->set_pong(true);
   Send(env);
+}
+
+void SyncSession::TellNotReader(const std::string& coll) {
+  if (!told_not_reader_.insert(coll).second) return;
+  SendError(v1::Error::CODE_FORBIDDEN,
+            "node " + Short(peer_id_) + " is not a reader of collection " + HexId(coll) + " here",
+            coll);
 }
 
 bool SyncSession::PeerMayRead(const std::string& coll) const {
@@ -225,7 +233,14 @@ void SyncSession::OnCommitApplied(const std::string& coll) {
   // A Grant or Revoke may have changed what the peer may read (Pump checks
   // it before every batch), and a genesis may have turned a wanted
   // collection into a held one.
-  if (!PeerMayRead(coll)) return;
+  if (!PeerMayRead(coll)) {
+    // Revoked while we streamed to it: say so once, or its node could only
+    // guess why nothing more comes. The Error holds none of the data.
+    auto view = views_.find(coll);
+    if (view != views_.end() && view->second.subscribed && node_.Holds(coll)) TellNotReader(coll);
+    return;
+  }
+  told_not_reader_.erase(coll);
   if (!announced_.count(coll)) Announce(coll);
   auto it = views_.find(coll);
   if (it != views_.end() && it->second.subscribed) Pump();

@@ -75,6 +75,10 @@ struct SyncStats {
   uint64_t errors_received = 0;   // Error frames the peer sent us
   std::string last_error_received;
   std::string last_error_sent;
+  // Collection -> why the peer sends us nothing of it (its Error
+  // CODE_FORBIDDEN: we are not a reader there, e.g. since a Revoke). Only
+  // collections we asked for; cleared when its commits flow again.
+  std::map<std::string, std::string> refused;
 };
 
 class SyncSession {
@@ -130,6 +134,8 @@ class SyncSession {
   void OnPing(const v1::Ping& ping);
 
   bool PeerMayRead(const std::string& coll) const;
+  // Error CODE_FORBIDDEN for `coll`, once until the peer may read it again.
+  void TellNotReader(const std::string& coll);
   void Announce(const std::string& coll);
   // Streams one collection's missing commits while credit lasts; true if it
   // sent anything.
@@ -148,6 +154,7 @@ class SyncSession {
   uint64_t window_ = 0;         // bytes of commits the peer may still send us
   std::map<std::string, PeerView> views_;  // by collection
   std::set<std::string> announced_;        // collections we sent a Have for
+  std::set<std::string> told_not_reader_;  // refused once this session, until it may read again
   SyncStats stats_;
 };
 

@@ -26,14 +26,16 @@ std::mutex& ConfigMutex() {
   return mu;
 }
 
-// [{collection, name, commits}] of a per-collection count.
-boost::json::array PerCollection(const ApiContext& ctx, const std::map<std::string, uint64_t>& counts) {
+// [{collection, name, <field>}] of a per-collection value.
+template <typename Value>
+boost::json::array PerCollection(const ApiContext& ctx, const std::map<std::string, Value>& values,
+                                 const char* field) {
   boost::json::array out;
-  for (const auto& [coll, commits] : counts) {
+  for (const auto& [coll, value] : values) {
     auto cache = ctx.node.Collection(coll);
     out.push_back(boost::json::object{{"collection", node::HexId(coll)},
                                       {"name", cache.ok() ? cache->info.name() : ""},
-                                      {"commits", commits}});
+                                      {field, value}});
   }
   return out;
 }
@@ -68,8 +70,11 @@ boost::json::object PeerJson(const ApiContext& ctx, const PeerState& p, bool aut
                              // Of the current (or last) session with the peer.
                              {"stats", std::move(stats)},
                              // Commits the peer lacks / holds and we lack.
-                             {"behind", PerCollection(ctx, p.behind)},
-                             {"ahead", PerCollection(ctx, p.ahead)}};
+                             {"behind", PerCollection(ctx, p.behind, "commits")},
+                             {"ahead", PerCollection(ctx, p.ahead, "commits")},
+                             // Collections the peer refuses us (we are not a
+                             // reader there), with its reason.
+                             {"refused", PerCollection(ctx, p.stats.refused, "message")}};
 }
 
 PeerState FromConfig(const PeerConfig& c) {

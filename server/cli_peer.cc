@@ -59,6 +59,14 @@ Status RunList(CliContext& ctx) {
                     seen ? MsTime(seen) : "never", BehindText(p)});
     }
     table.Print(*ctx.out);
+    for (const auto& p : doc.as_array()) {  // why a peer sends nothing of a collection
+      std::string peer = Text(p, "name").empty() ? Text(p, "node_id") : Text(p, "name");
+      for (const auto& r : p.at("refused").as_array()) {
+        std::string coll = Text(r, "name").empty() ? Text(r, "collection") : Text(r, "name");
+        *ctx.out << "note: " << peer << " sends nothing of " << coll << ": " << Text(r, "message")
+                 << '\n';
+      }
+    }
   });
 }
 

@@ -121,6 +121,12 @@ def revoked_writer(cl, coll):
     return a, w, r, cut
 
 
+def refusing(node, coll):
+    """The peers that tell `node` it may no longer read `coll` (`peer list`)."""
+    return {p["node_id"] for p in node.run("peer", "list", json_out=True)
+            if any(r["name"] == coll for r in p["refused"])}
+
+
 def cut_writer(cl):
     coll = "s1"
     a, w, r, cut = revoked_writer(cl, coll)
@@ -135,7 +141,12 @@ def cut_writer(cl):
         acl_list = {m["node_id"]: m for m in n.run("acl", "list", coll, json_out=True)}
         assert acl_list[w.node_id]["revoked_by"] == a.node_id, acl_list[w.node_id]
     assert_same_view(coll, [a, r])
-    print("ok 1 cut writer: W's 2 cut commits invalid on A and R, values gone from both exports")
+    # W keeps its own view, but hears from both why nothing more comes.
+    wait_until("W to hear A's and R's refusals",
+               lambda: refusing(w, coll) == {a.node_id, r.node_id})
+    assert f"sends nothing of {coll}: " in w.run("peer", "list")
+    print("ok 1 cut writer: W's 2 cut commits invalid on A and R, values gone from both exports;"
+          " W is told it may no longer read")
 
 
 def export_of_base(cl, coll):

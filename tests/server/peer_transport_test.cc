@@ -33,6 +33,7 @@ namespace {
 using node::testing::CreateDatasetOp;
 using node::testing::GrantOp;
 using node::testing::Int;
+using node::testing::RevokeOp;
 using node::testing::SeededIdentity;
 using node::testing::Str;
 using node::testing::TempDir;
@@ -236,6 +237,35 @@ TEST(PeerTransportTest, CommitsRelayThroughAMiddleNode) {
   ASSERT_TRUE(WaitUntil([&] { return SameVersion(a, c, coll); })) << "A's new commit did not reach C";
   EXPECT_EQ(node::testing::DigestOf(*a.node, coll), node::testing::DigestOf(*c.node, coll));
   EXPECT_FALSE(PeerOf(*c.daemon, a.id()).has_value());
+}
+
+TEST(PeerTransportTest, ARevokedReaderIsToldWhyNothingMoreComesUntilGrantedAgain) {
+  TestPeer a(1, "ngo-a"), b(2, "ngo-b");
+  std::string coll = MakeCollection(a, {&b.identity});
+  a.Serve();
+  b.AddPeer(a, /*auto_join=*/true);
+  b.Serve();
+  ASSERT_TRUE(WaitUntil([&] { return SameVersion(a, b, coll); })) << "B did not catch up";
+  auto refusal = [&]() -> std::string {  // B's record of A's refusal
+    auto p = PeerOf(*b.daemon, a.id());
+    return p && p->stats.refused.count(coll) ? p->stats.refused.at(coll) : "";
+  };
+  EXPECT_EQ(refusal(), "");
+
+  // Revoked on the live link: B hears it once, and gets nothing more.
+  ASSERT_TRUE(a.node->CommitOps(coll, {RevokeOp(b.id())}, "revoke").ok());
+  AddRow(a, coll, 3);
+  ASSERT_TRUE(WaitUntil([&] { return !refusal().empty(); })) << "B was never told";
+  EXPECT_NE(refusal().find("not a reader of collection " + node::HexId(coll)), std::string::npos)
+      << refusal();
+  EXPECT_NE(a.node->Version(coll), b.node->Version(coll));
+  EXPECT_TRUE(PeerOf(*b.daemon, a.id())->connected) << "a refusal is not a reason to drop the link";
+
+  // Granted again: the commits flow and the refusal is gone.
+  ASSERT_TRUE(a.node->CommitOps(coll, {GrantOp(b.id(), v1::ROLE_READER)}, "grant").ok());
+  ASSERT_TRUE(WaitUntil([&] { return SameVersion(a, b, coll); }))
+      << "B did not catch up after the grant";
+  EXPECT_TRUE(WaitUntil([&] { return refusal().empty(); })) << refusal();
 }
 
 TEST(PeerTransportTest, NodesThatDialEachOtherKeepOneLink) {

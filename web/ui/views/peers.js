@@ -7,8 +7,14 @@ import {orgBadge} from '../orgs.js';
 
 const REFRESH_MS = 5000;
 
+// Collections the peer no longer lets this node read (a revocation).
+function refusals(p) {
+  return p.refused.map((r) =>
+    h('span', {class: 'warn'}, ` — sends nothing of ${r.name || r.collection}: ${r.message}`));
+}
+
 function state(p) {
-  if (p.connected) return h('span', {class: 'state state-on'}, '● Connected');
+  if (p.connected) return h('span', {class: 'state state-on'}, '● Connected', ...refusals(p));
   if (p.dialing) return h('span', {class: 'state state-off'}, '◌ Connecting…');
   const why = p.last_error ? ` — ${p.last_error}` : '';
   const retry = p.next_dial_ms ? `; trying again ${new Date(p.next_dial_ms).toLocaleTimeString()}` : '';
