@@ -9,6 +9,16 @@ namespace {
 
 std::string Short(const std::string& raw_node_id) { return NodeIdText(raw_node_id).substr(0, 8); }
 
+// A peer's Error text reaches logs, `peer list` and the console: at most
+// 1 KiB, control characters (terminal escapes) replaced by '?'.
+std::string PrintableText(const std::string& peer_text) {
+  std::string out = peer_text.substr(0, 1024);
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return out;
+}
+
 }  // namespace
 
 SyncSession::SyncSession(Node& node, std::string peer_id, SyncOptions options, SyncTransport& out)
@@ -192,7 +202,7 @@ void SyncSession::OnCredit(const v1::Credit& credit) {
 
 void SyncSession::OnError(const v1::Error& error) {
   ++stats_.errors_received;
-  stats_.last_error_received = error.message().substr(0, 1024);
+  stats_.last_error_received = PrintableText(error.message());
   if (error.code() == v1::Error::CODE_FORBIDDEN && announced_.count(error.collection())) {
     stats_.refused[error.collection()] = stats_.last_error_received;
   }

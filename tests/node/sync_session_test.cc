@@ -158,6 +158,28 @@ TEST_F(SyncSessionTest, ARevokedReaderGetsNothingMoreOnALiveLink) {
   net_.Run();
   EXPECT_EQ(CommitsIn(l), before) << "the revoke and everything after stay on A";
   EXPECT_EQ(testing::ScanVisible(*b_, coll_, "t").count("9"), 0u);
+  // B is told why, once: later commits on A send no more Errors.
+  ASSERT_EQ(l.at_b.stats().refused.count(coll_), 1u) << "B was not told";
+  EXPECT_NE(l.at_b.stats().refused.at(coll_).find("not a reader"), std::string::npos);
+  const uint64_t errors = l.at_b.stats().errors_received;
+  Commit(*a_, {Set(10, "later")});
+  net_.Run();
+  EXPECT_EQ(l.at_b.stats().errors_received, errors);
+}
+
+TEST_F(SyncSessionTest, APeersErrorTextIsKeptPrintableAndShort) {
+  Link& l = net_.Connect(*c_, *b_);
+  net_.Run();
+  v1::Envelope env;
+  env.mutable_error()->set_code(v1::Error::CODE_FORBIDDEN);
+  env.mutable_error()->set_message("evil\x1b[2J\r\nline" + std::string(2000, 'x'));
+  env.mutable_error()->set_collection(coll_);  // not one B asked for
+  l.at_b.OnFrame(env.SerializeAsString());
+  const std::string& kept = l.at_b.stats().last_error_received;
+  EXPECT_EQ(kept.substr(0, 13), "evil?[2J??lin");
+  EXPECT_EQ(kept.size(), 1024u);
+  EXPECT_TRUE(l.at_b.stats().refused.empty()) << "a refusal of a collection B never asked for";
+  EXPECT_FALSE(l.b_out.closed);
 }
 
 TEST_F(SyncSessionTest, CommitsNotAskedForAreRefusedAndNotStored) {
