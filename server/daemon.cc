@@ -189,7 +189,10 @@ void Daemon::ApplyPeers(const Config& config) {
     }
     it->second->Stop(now ? "peer settings changed" : "peer removed from the config");
     if (!now) {
-      registry_.Update(it->first, [](PeerState& p) { p.configured = false; });
+      registry_.Update(it->first, [](PeerState& p) {
+        p.configured = false;
+        p.dialing = false;  // the stopped dialer reports nothing more
+      });
     }
     it = dialers_.erase(it);
   }

@@ -305,10 +305,10 @@ TEST(PeerTransportTest, ADialUnderWayIsShownUntilItFails) {
   // until the socket closes (queued connections are reset).
   asio::io_context ioc;
   asio::ip::tcp::acceptor silent(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+  const uint16_t silent_port = silent.local_endpoint().port();
   TestPeer b(2, "ngo-b");
   node::Identity absent = SeededIdentity(3, "ngo-c");
-  b.AddPeerAt("wss://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/v1/sync",
-              absent.node_id());
+  b.AddPeerAt("wss://127.0.0.1:" + std::to_string(silent_port) + "/v1/sync", absent.node_id());
   b.Serve();
   auto dialing = [&] {
     auto p = PeerOf(*b.daemon, absent.node_id());
@@ -328,6 +328,21 @@ TEST(PeerTransportTest, ADialUnderWayIsShownUntilItFails) {
   p = PeerOf(*b.daemon, absent.node_id());
   EXPECT_FALSE(p->last_error.empty());
   EXPECT_EQ(p->connects, 0u);
+
+  // Silent again on the same port; the peer is removed mid-dial: it is not
+  // left "connecting" for good.
+  asio::ip::tcp::acceptor again(ioc, {asio::ip::make_address("127.0.0.1"), silent_port});
+  ASSERT_TRUE(WaitUntil(dialing)) << "B did not dial again";
+  auto config = LoadConfig(b.data_dir());
+  ASSERT_TRUE(config.ok());
+  ASSERT_TRUE(RemovePeer(*config, node::NodeIdText(absent.node_id())).ok());
+  ASSERT_TRUE(SaveConfig(b.data_dir(), *config).ok());
+  auto removed = [&] {
+    auto q = PeerOf(*b.daemon, absent.node_id());
+    return q && !q->configured;
+  };
+  ASSERT_TRUE(WaitUntil(removed)) << "B did not follow config.json";
+  EXPECT_FALSE(PeerOf(*b.daemon, absent.node_id())->dialing);
 }
 
 }  // namespace
