@@ -243,17 +243,17 @@ void SyncSession::OnCommitApplied(const std::string& coll) {
   // A Grant or Revoke may have changed what the peer may read (Pump checks
   // it before every batch), and a genesis may have turned a wanted
   // collection into a held one.
+  auto it = views_.find(coll);
+  const bool subscribed = it != views_.end() && it->second.subscribed;
   if (!PeerMayRead(coll)) {
     // Revoked while we streamed to it: say so once, or its node could only
     // guess why nothing more comes. The Error holds none of the data.
-    auto view = views_.find(coll);
-    if (view != views_.end() && view->second.subscribed && node_.Holds(coll)) TellNotReader(coll);
+    if (subscribed && node_.Holds(coll)) TellNotReader(coll);
     return;
   }
   told_not_reader_.erase(coll);
   if (!announced_.count(coll)) Announce(coll);
-  auto it = views_.find(coll);
-  if (it != views_.end() && it->second.subscribed) Pump();
+  if (subscribed) Pump();
 }
 
 void SyncSession::Refresh() {

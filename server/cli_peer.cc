@@ -31,12 +31,16 @@ Status RunAdd(CliContext& ctx, const AddArgs& args) {
   });
 }
 
+// Its "name" if it has one, else its `id_key` (a node or collection ID).
+std::string NameOrId(const boost::json::value& doc, const char* id_key) {
+  std::string name = Text(doc, "name");
+  return name.empty() ? Text(doc, id_key) : name;
+}
+
 std::string BehindText(const boost::json::value& peer) {
   std::string out;
   for (const auto& b : peer.at("behind").as_array()) {
-    std::string name = Text(b, "name");
-    out += (out.empty() ? "" : ", ") + (name.empty() ? Text(b, "collection") : name) + ":" +
-           Text(b, "commits");
+    out += (out.empty() ? "" : ", ") + NameOrId(b, "collection") + ":" + Text(b, "commits");
   }
   return out.empty() ? "-" : out;
 }
@@ -60,11 +64,9 @@ Status RunList(CliContext& ctx) {
     }
     table.Print(*ctx.out);
     for (const auto& p : doc.as_array()) {  // why a peer sends nothing of a collection
-      std::string peer = Text(p, "name").empty() ? Text(p, "node_id") : Text(p, "name");
       for (const auto& r : p.at("refused").as_array()) {
-        std::string coll = Text(r, "name").empty() ? Text(r, "collection") : Text(r, "name");
-        *ctx.out << "note: " << peer << " sends nothing of " << coll << ": " << Text(r, "message")
-                 << '\n';
+        *ctx.out << "note: " << NameOrId(p, "node_id") << " sends nothing of "
+                 << NameOrId(r, "collection") << ": " << Text(r, "message") << '\n';
       }
     }
   });
