@@ -327,6 +327,7 @@ Result<std::vector<AppliedCommit>> Node::ApplyStaged(const std::string& import_i
         KONGSI_RETURN_IF_ERROR(it->status());
         storage::WriteBatch b(*db_);
         b.Delete(storage::Family::kStaging, StagingComplete(import_id));
+        MarkStaging(&b, false);
         failure = db_->Write(b);  // fsynced, and with it every commit of the chain
         break;
       }
@@ -354,7 +355,12 @@ Status Node::DiscardStaged(const std::string& import_id) {
   for (auto it = db_->NewPrefixIterator(storage::Family::kStaging, import_id); it->Valid(); it->Next()) {
     b.Delete(storage::Family::kStaging, it->key());
   }
+  MarkStaging(&b, false);
   return db_->Write(b);
+}
+
+void Node::MarkStaging(storage::WriteBatch* batch, bool in_use) {
+  batch->Put(storage::Family::kMeta, keys::kStagingInUse, in_use ? "1" : "0");
 }
 
 ReceiveOutcome Node::Receive(std::string_view signed_bytes) { return Receive(signed_bytes, {}); }

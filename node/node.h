@@ -145,6 +145,9 @@ class Node {
   // in order; each commit is one WriteBatch that also deletes its staged copy.
   Result<std::vector<AppliedCommit>> ApplyStaged(const std::string& import_id);
   Status DiscardStaged(const std::string& import_id);
+  // Adds to `batch` whether a chain may be staged (keys::kStagingInUse): an
+  // import sets it with its first staged write.
+  static void MarkStaging(storage::WriteBatch* batch, bool in_use);
 
   // A commit from a peer (or a replayed one). Never throws; never applies
   // part of a commit.

@@ -86,6 +86,10 @@ Status Node::LoadCaches() {
 }
 
 Status Node::RecoverStaging() {
+  std::string in_use;
+  Status got = db_->Get(storage::Family::kMeta, keys::kStagingInUse, &in_use);
+  if (got.ok() && in_use == "0") return Status::Ok();
+  if (!got.ok() && !got.IsNotFound()) return got;
   std::vector<std::string> complete, incomplete;
   std::string last_id;
   for (auto it = db_->NewPrefixIterator(storage::Family::kStaging, ""); it->Valid(); it->Next()) {
@@ -107,7 +111,9 @@ Status Node::RecoverStaging() {
       KONGSI_RETURN_IF_ERROR(DiscardStaged(id));
     }
   }
-  return Status::Ok();
+  storage::WriteBatch b(*db_);
+  MarkStaging(&b, false);
+  return db_->Write(b);
 }
 
 }  // namespace kongsi::node

@@ -86,6 +86,14 @@ inline std::string AclEntry(std::string_view coll, std::string_view author, uint
   return k;
 }
 
+// Meta family: "1" from an import's first staged write until its chain is
+// applied or discarded, "0" after. While it is "0" a node opens without
+// reading the staging family: an applied chain's staged copies stay on disk
+// behind tombstones until compacted, and scanning past them cost every
+// command ~60 ms after a 1M-row import. Absent (a data dir older than the
+// key): the next open scans once.
+inline constexpr std::string_view kStagingInUse = "staging_in_use";
+
 // Invitations live in the meta family.
 inline constexpr std::string_view kInvitePrefix = "invite/";
 inline std::string Invite(std::string_view coll) { return std::string(kInvitePrefix) + std::string(coll); }

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "node/importer.h"
+#include "node/store_keys.h"
 #include "test_cluster.h"
 
 namespace kongsi::node {
@@ -76,6 +77,44 @@ TEST_F(DurabilityTest, AnImportChainWaitsForTheDiskTwiceWhateverItsLength) {
   // Once when the staged chain is complete, once when it has been applied.
   EXPECT_EQ(a_->db().SyncedWrites(), before + 2);
   EXPECT_EQ(testing::AllCommits(*a_, *coll).size(), report->commits + 1);
+}
+
+// An open reads the staging family only while a chain may be staged there
+// (keys::kStagingInUse), or once for a data dir older than that key.
+TEST_F(DurabilityTest, AnOpenLooksForAStagedImportOnlyWhileOneMayBeThere) {
+  auto coll = a_->CreateCollection("c", "");
+  ASSERT_TRUE(coll.ok()) << coll.status().ToString();
+  auto report = PublishRows(*coll, 2 * kChainOpsPerCommit);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_GE(report->commits, 2u);  // a staged chain
+  std::string in_use;
+  ASSERT_TRUE(a_->db().Get(storage::Family::kMeta, keys::kStagingInUse, &in_use).ok());
+  EXPECT_EQ(in_use, "0");
+
+  // A stray staged commit (an import cut short), with the key as given.
+  const std::string stray = std::string("import-stray") + '\0' + "n";
+  auto reopen_with = [&](const char* mark) {
+    storage::WriteBatch b(a_->db());
+    b.Put(storage::Family::kStaging, stray, "bytes");
+    if (mark) {
+      b.Put(storage::Family::kMeta, keys::kStagingInUse, mark);
+    } else {
+      b.Delete(storage::Family::kMeta, keys::kStagingInUse);
+    }
+    EXPECT_TRUE(a_->db().Write(b).ok());
+    a_.reset();
+    auto reopened = Node::Open(dir_.Sub("a"));
+    EXPECT_TRUE(reopened.ok()) << reopened.status().ToString();
+    if (reopened.ok()) a_ = std::move(reopened).value();
+    std::string ignored;
+    return a_ && a_->db().Get(storage::Family::kStaging, stray, &ignored).ok();
+  };
+  EXPECT_FALSE(reopen_with("1")) << "may be staged: the open discards the cut-short chain";
+  EXPECT_TRUE(reopen_with("0")) << "nothing staged: the open does not look";
+  EXPECT_FALSE(reopen_with(nullptr)) << "an older data dir: the open looks once";
+  ASSERT_TRUE(a_->db().Get(storage::Family::kMeta, keys::kStagingInUse, &in_use).ok());
+  EXPECT_EQ(in_use, "0");
+  EXPECT_EQ(testing::AllCommits(*a_, *coll).size(), report->commits + 1);  // and the genesis
 }
 
 }  // namespace

@@ -171,6 +171,44 @@ TEST_F(ImporterTest, ABadRowLateInARepublishChangesNothing) {
   EXPECT_EQ(Cell(rows, "v"), "old");
 }
 
+// The op of an unchanged row is handed to the next row (ChainStager): each
+// op holds exactly its own row's changed cells, across a chain of several
+// commits, and an unchanged last row leaves no empty op behind.
+TEST_F(ImporterTest, UnchangedRowsBetweenChangedOnesLeaveNothingInTheirOps) {
+  const int rows = static_cast<int>(kChainOpsPerCommit) * 3 + 7;
+  std::string table = "id,a,b\n", edited = "id,a,b\n";
+  for (int i = 1; i <= rows; ++i) {
+    std::string id = std::to_string(i);
+    table += id + ",a" + id + ",b" + id + "\n";
+    // Every third row changes only b; the rows between are unchanged.
+    edited += id + ",a" + id + ",b" + id + (i % 3 == 0 ? "x" : "") + "\n";
+  }
+  ASSERT_TRUE(PublishText(table).ok());
+  const size_t before = testing::AllCommits(*node_, coll_).size();
+  auto r = PublishText(edited);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->rows_changed, static_cast<uint64_t>(rows / 3));
+  EXPECT_EQ(r->ops, static_cast<uint64_t>(rows / 3));
+  auto commits = testing::AllCommits(*node_, coll_);
+  ASSERT_EQ(commits.size(), before + r->commits);
+  size_t ops = 0;
+  for (size_t i = before; i < commits.size(); ++i) {
+    v1::SignedCommit sc;
+    v1::Commit c;
+    ASSERT_TRUE(sc.ParseFromString(commits[i]) && c.ParseFromString(sc.commit()));
+    for (const auto& op : c.ops()) {
+      ++ops;
+      ASSERT_EQ(op.upsert().cells_size(), 1) << op.ShortDebugString();
+      EXPECT_EQ(op.upsert().cells(0).field(), "b");
+      EXPECT_EQ(op.upsert().key(0).integer_value() % 3, 0);
+    }
+  }
+  EXPECT_EQ(ops, r->ops);
+  EXPECT_EQ(Cell(3, "b"), "b3x");
+  EXPECT_EQ(Cell(4, "b"), "b4");
+  EXPECT_EQ(Cell(rows, "a"), "a" + std::to_string(rows));
+}
+
 TEST_F(ImporterTest, RepeatedRowsOfAKeylessTableAreKeptApart) {
   auto r = PublishText("a,b\nx,1\ny,2\nx,1\nx,1\n", {});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
