@@ -200,7 +200,7 @@ Result<uint64_t> FirstLineOfKey(const std::string& path, const CsvOptions& copts
 class RecordCursor {
  public:
   RecordCursor(const storage::Db& db, std::string_view prefix)
-      : it_(db.NewPrefixIterator(storage::Family::kRecords, prefix)) {}
+      : it_(db.NewScanIterator(storage::Family::kRecords, prefix)) {}
 
   // The state of record `rkey` in its stored form (node/record_codec.h),
   // or false in *found. Not expanded: the diff reads only cell values and

@@ -118,8 +118,8 @@ Status Reader::ScanRecords(const std::string& dataset, const VersionVector* as_o
     return Status::NotFound("no dataset \"" + dataset + "\" in collection " + cache_.info.name());
   }
   bool replay = as_of && !as_of->Dominates(cache_.vv);
-  auto it = node_.db().NewPrefixIterator(storage::Family::kRecords, keys::RecordPrefix(coll_, dataset),
-                                         snapshot_.get());
+  auto it = node_.db().NewScanIterator(storage::Family::kRecords, keys::RecordPrefix(coll_, dataset),
+                                       snapshot_.get());
   for (; it->Valid(); it->Next()) {
     v1::RecordState state;
     if (replay) {
@@ -371,7 +371,7 @@ Result<std::string> Reader::Digest() const {
   }
   // The stored bytes as they are: the stored form is canonical
   // (node/record_codec.h), so decoding each record is not needed.
-  auto records = node_.db().NewPrefixIterator(storage::Family::kRecords, coll_, snapshot_.get());
+  auto records = node_.db().NewScanIterator(storage::Family::kRecords, coll_, snapshot_.get());
   for (; records->Valid(); records->Next()) {
     d.Add(records->key().substr(coll_.size()));
     d.Add(records->value());

@@ -135,7 +135,7 @@ Status MigrateRecordsToStoredForm(storage::Db& db) {
   storage::WriteBatch batch(db);
   v1::RecordState state;
   std::string bytes;
-  auto it = db.NewPrefixIterator(storage::Family::kRecords, "");
+  auto it = db.NewScanIterator(storage::Family::kRecords, "");
   for (; it->Valid(); it->Next()) {
     KONGSI_RETURN_IF_ERROR(DecodeRecordState(it->value(), &state));
     EncodeRecordState(&state, &bytes);

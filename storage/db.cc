@@ -239,9 +239,18 @@ Status Db::Write(WriteBatch& batch, bool sync) {
 std::unique_ptr<Iterator> Db::NewIterator(Family f, std::string_view lower,
                                           std::string_view upper,
                                           const Snapshot* snapshot) const {
+  return MakeIterator(f, lower, upper, snapshot, /*scan=*/false);
+}
+
+std::unique_ptr<Iterator> Db::MakeIterator(Family f, std::string_view lower, std::string_view upper,
+                                           const Snapshot* snapshot, bool scan) const {
   std::unique_ptr<Iterator> it(new Iterator(std::string(lower), std::string(upper)));
   rocksdb::ReadOptions ro;
   if (snapshot) ro.snapshot = snapshot->snap_;
+  if (scan) {
+    ro.fill_cache = false;
+    ro.readahead_size = 2u << 20;
+  }
   if (!it->lower_.empty()) ro.iterate_lower_bound = it->lower_slice_.get();
   if (!it->upper_.empty()) ro.iterate_upper_bound = it->upper_slice_.get();
   it->it_.reset(db_->NewIterator(ro, handles_[static_cast<int>(f)]));
@@ -251,6 +260,13 @@ std::unique_ptr<Iterator> Db::NewIterator(Family f, std::string_view lower,
 std::unique_ptr<Iterator> Db::NewPrefixIterator(Family f, std::string_view prefix,
                                                 const Snapshot* snapshot) const {
   auto it = NewIterator(f, prefix, PrefixSuccessor(prefix), snapshot);
+  it->SeekToFirst();
+  return it;
+}
+
+std::unique_ptr<Iterator> Db::NewScanIterator(Family f, std::string_view prefix,
+                                              const Snapshot* snapshot) const {
+  auto it = MakeIterator(f, prefix, PrefixSuccessor(prefix), snapshot, /*scan=*/true);
   it->SeekToFirst();
   return it;
 }

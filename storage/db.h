@@ -144,6 +144,13 @@ class Db {
   // Every key that starts with `prefix`.
   std::unique_ptr<Iterator> NewPrefixIterator(Family f, std::string_view prefix,
                                               const Snapshot* snapshot = nullptr) const;
+  // The same, for reading the whole range once in order (an import's diff,
+  // a digest, an export): its blocks stay out of the block cache, where they
+  // would push out the index and filter blocks every Get needs, and files
+  // are read 2 MiB ahead. A 1M-row `publish --recheck`: 3.8 -> 3.2 s, peak
+  // RSS 90 -> 65 MB.
+  std::unique_ptr<Iterator> NewScanIterator(Family f, std::string_view prefix,
+                                            const Snapshot* snapshot = nullptr) const;
   std::unique_ptr<Snapshot> NewSnapshot() const;
   // A consistent on-disk copy in `dir` (must not exist), usable as a data dir.
   Status Checkpoint(const std::string& dir);
@@ -154,6 +161,8 @@ class Db {
  private:
   friend class WriteBatch;
   Db() = default;
+  std::unique_ptr<Iterator> MakeIterator(Family f, std::string_view lower, std::string_view upper,
+                                         const Snapshot* snapshot, bool scan) const;
   rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* handles_[static_cast<int>(Family::kCount)] = {};
   std::atomic<uint64_t> synced_writes_{0};

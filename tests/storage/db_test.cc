@@ -68,6 +68,41 @@ TEST_F(DbTest, PrefixIteratorStaysInsidePrefix) {
   EXPECT_EQ(seen, (std::vector<std::string>{"b1", "b2", "b\xff"}));
 }
 
+// A scan (no block cache fill, read-ahead) sees what a prefix iterator
+// sees: keys from SST files and the memtable, within the prefix, as of the
+// snapshot.
+TEST_F(DbTest, ScanIteratorReadsWhatAPrefixIteratorDoes) {
+  WriteBatch flushed(*db_);
+  for (int i = 0; i < 3000; ++i) {
+    flushed.Put(Family::kRecords, "r" + std::to_string(100000 + i), std::string(300, 'a' + i % 26));
+  }
+  flushed.Put(Family::kRecords, "s1", "outside");
+  ASSERT_TRUE(db_->Write(flushed).ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  WriteBatch fresh(*db_);
+  fresh.Put(Family::kRecords, "r100007", "changed");
+  fresh.Delete(Family::kRecords, "r100008");
+  ASSERT_TRUE(db_->Write(fresh).ok());
+  auto snap = db_->NewSnapshot();
+  WriteBatch later(*db_);
+  later.Put(Family::kRecords, "r100009", "after the snapshot");
+  ASSERT_TRUE(db_->Write(later).ok());
+
+  auto read = [](std::unique_ptr<Iterator> it) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (; it->Valid(); it->Next()) out.emplace_back(it->key(), it->value());
+    EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+    return out;
+  };
+  auto scanned = read(db_->NewScanIterator(Family::kRecords, "r", snap.get()));
+  EXPECT_EQ(scanned, read(db_->NewPrefixIterator(Family::kRecords, "r", snap.get())));
+  ASSERT_EQ(scanned.size(), 2999u);
+  EXPECT_EQ(scanned[7].second, "changed");
+  EXPECT_EQ(scanned[8].first, "r100009");
+  EXPECT_EQ(scanned[8].second, std::string(300, 'a' + 9));
+  EXPECT_EQ(scanned.back().first, "r102999");
+}
+
 // More keys than one slice of the batched lookup, every third one present,
 // some flushed to an SST file and some still in the memtable.
 TEST_F(DbTest, MultiGetVisitsEveryKeyInOrderWithItsValueOrNone) {
