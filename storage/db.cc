@@ -247,10 +247,7 @@ std::unique_ptr<Iterator> Db::MakeIterator(Family f, std::string_view lower, std
   std::unique_ptr<Iterator> it(new Iterator(std::string(lower), std::string(upper)));
   rocksdb::ReadOptions ro;
   if (snapshot) ro.snapshot = snapshot->snap_;
-  if (scan) {
-    ro.fill_cache = false;
-    ro.readahead_size = 2u << 20;
-  }
+  if (scan) ro.fill_cache = false;
   if (!it->lower_.empty()) ro.iterate_lower_bound = it->lower_slice_.get();
   if (!it->upper_.empty()) ro.iterate_upper_bound = it->upper_slice_.get();
   it->it_.reset(db_->NewIterator(ro, handles_[static_cast<int>(f)]));
