@@ -118,8 +118,8 @@ Status Reader::ScanRecords(const std::string& dataset, const VersionVector* as_o
     return Status::NotFound("no dataset \"" + dataset + "\" in collection " + cache_.info.name());
   }
   bool replay = as_of && !as_of->Dominates(cache_.vv);
-  auto it = node_.db().NewScanIterator(storage::Family::kRecords, keys::RecordPrefix(coll_, dataset),
-                                       snapshot_.get());
+  auto it = node_.db().NewScanIterator(storage::Family::kRecords,
+                                       keys::RecordPrefix(coll_, dataset), snapshot_.get());
   for (; it->Valid(); it->Next()) {
     v1::RecordState state;
     if (replay) {
