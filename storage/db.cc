@@ -256,14 +256,17 @@ std::unique_ptr<Iterator> Db::MakeIterator(Family f, std::string_view lower, std
 
 std::unique_ptr<Iterator> Db::NewPrefixIterator(Family f, std::string_view prefix,
                                                 const Snapshot* snapshot) const {
-  auto it = NewIterator(f, prefix, PrefixSuccessor(prefix), snapshot);
-  it->SeekToFirst();
-  return it;
+  return MakePrefixIterator(f, prefix, snapshot, /*scan=*/false);
 }
 
 std::unique_ptr<Iterator> Db::NewScanIterator(Family f, std::string_view prefix,
                                               const Snapshot* snapshot) const {
-  auto it = MakeIterator(f, prefix, PrefixSuccessor(prefix), snapshot, /*scan=*/true);
+  return MakePrefixIterator(f, prefix, snapshot, /*scan=*/true);
+}
+
+std::unique_ptr<Iterator> Db::MakePrefixIterator(Family f, std::string_view prefix,
+                                                 const Snapshot* snapshot, bool scan) const {
+  auto it = MakeIterator(f, prefix, PrefixSuccessor(prefix), snapshot, scan);
   it->SeekToFirst();
   return it;
 }

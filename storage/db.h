@@ -164,6 +164,8 @@ class Db {
   Db() = default;
   std::unique_ptr<Iterator> MakeIterator(Family f, std::string_view lower, std::string_view upper,
                                          const Snapshot* snapshot, bool scan) const;
+  std::unique_ptr<Iterator> MakePrefixIterator(Family f, std::string_view prefix,
+                                               const Snapshot* snapshot, bool scan) const;
   rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* handles_[static_cast<int>(Family::kCount)] = {};
   std::atomic<uint64_t> synced_writes_{0};

@@ -68,7 +68,7 @@ TEST_F(DbTest, PrefixIteratorStaysInsidePrefix) {
   EXPECT_EQ(seen, (std::vector<std::string>{"b1", "b2", "b\xff"}));
 }
 
-// A scan (no block cache fill, read-ahead) sees what a prefix iterator
+// A scan (no block cache fill) sees what a prefix iterator
 // sees: keys from SST files and the memtable, within the prefix, as of the
 // snapshot.
 TEST_F(DbTest, ScanIteratorReadsWhatAPrefixIteratorDoes) {
